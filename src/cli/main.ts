@@ -1,0 +1,221 @@
+#!/usr/bin/env node
+/**
+ * The `ftlab` command line: list figures, reproduce a figure, run a sweep spec, evaluate theory.
+ * Thin by design: all science lives in the library. Exit codes: 0 success, 1 some jobs failed,
+ * 2 bad input (the message names the field, the value and the allowed range).
+ */
+import { Command, CommanderError } from 'commander';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PRESETS } from '../experiments/presets/index.js';
+import { reproduce } from '../experiments/reproduce.js';
+import { expandSweep, readSweepSpec } from '../experiments/spec.js';
+import { runJobs } from '../experiments/runner.js';
+import { createExecutor } from '../experiments/pool.js';
+import { openStore } from '../store/store.js';
+import { summarize } from '../numeric/stats.js';
+import { THEORY, evaluateTheoryGrid, getTheory } from '../theory/registry.js';
+import { CODE_VERSION } from '../experiments/job.js';
+import { createProgress } from './progress.js';
+
+class UsageError extends Error {}
+
+function parseIntOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const v = Number(value);
+    if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name}: expected an integer in [${min}, ${max}] (got ${JSON.stringify(value)})`);
+    return v;
+  };
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 1) + '\n');
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1e4 || a < 1e-3 ? v.toExponential(4) : v.toPrecision(5);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+const program = new Command();
+program
+  .name('ftlab')
+  .description('A laboratory for the theory of pretraining and fine-tuning: simulations beside their theory, figures with one command.')
+  .version(CODE_VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('list')
+  .description('list the figures ftlab reproduces and what each shows')
+  .option('--json', 'print JSON')
+  .action((opts: { json?: boolean }) => {
+    const items = PRESETS.map((p) => ({ id: p.id, title: p.title, paper: p.paper, description: p.description, defaultSeeds: p.defaultSeeds, quickSeeds: p.quickSeeds }));
+    if (opts.json) return printJson(items);
+    for (const p of items) process.stdout.write(`${p.id}\n  ${p.title}\n  ${p.paper}\n  ${p.description}\n\n`);
+  });
+
+program
+  .command('reproduce')
+  .description('reproduce a figure: run its simulations (resuming from the store), compute its theory, write SVG, PNG, CSV and JSON')
+  .argument('<id>', 'figure id (see `ftlab list`)')
+  .option('--seeds <n>', 'Monte-Carlo seeds per point (default: the figure\'s own)', parseIntOption('--seeds', 1, 100000))
+  .option('--out <dir>', 'output folder (holds the results database and the figure files)', 'out')
+  .option('--workers <n>', 'worker threads (0 = run inline; default one per core)', parseIntOption('--workers', 0, 256))
+  .option('--quick', 'a smaller grid and fewer seeds, for a first look')
+  .option('--no-png', 'skip the PNG rendering')
+  .option('--json', 'print the figure JSON on stdout')
+  .action(async (id: string, opts: { seeds?: number; out: string; workers?: number; quick?: boolean; png: boolean; json?: boolean }) => {
+    const progress = createProgress(id);
+    let result;
+    try {
+      result = await reproduce(id, {
+        seeds: opts.seeds,
+        quick: opts.quick,
+        outDir: opts.out,
+        workers: opts.workers,
+        png: opts.png,
+        onProgress: (p) => progress.update(p),
+        command: `ftlab ${process.argv.slice(2).join(' ')}`,
+      });
+    } finally {
+      progress.stop();
+    }
+    const { figure, files, summary } = result;
+    if (opts.json) printJson(figure);
+    else {
+      process.stdout.write(`${figure.title}\n`);
+      for (const t of figure.tables ?? []) {
+        process.stdout.write(`\n${t.title}\n` + table([t.columns, ...t.rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))]));
+      }
+      process.stdout.write(`\n${summary.done} computed, ${summary.cached} from the store, ${summary.failed} failed, ${summary.notConverged} not converged (${(summary.wallMs / 1000).toFixed(1)} s)\n`);
+      process.stdout.write(files.map((f) => `wrote ${f}`).join('\n') + '\n');
+    }
+    if (summary.failed > 0) {
+      process.stderr.write(`${summary.failed} job(s) failed; first error: ${summary.failures[0].error}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command('run')
+  .description('run a sweep spec (JSON or YAML): grid × seeds of one job type; results go to the store; prints mean ± s.e. per grid point')
+  .argument('<spec>', 'path to a .json, .yaml or .yml sweep spec')
+  .option('--out <dir>', 'output folder', 'out')
+  .option('--workers <n>', 'worker threads (0 = inline; default one per core)', parseIntOption('--workers', 0, 256))
+  .option('--json', 'print the summary as JSON')
+  .action(async (specPath: string, opts: { out: string; workers?: number; json?: boolean }) => {
+    const sweep = expandSweep(readSweepSpec(specPath));
+    mkdirSync(opts.out, { recursive: true });
+    const store = openStore(opts.out);
+    const executor = createExecutor(opts.workers);
+    const progress = createProgress(sweep.spec.name);
+    const jobs = sweep.jobs.flat();
+    let summary;
+    try {
+      store.recordSweep(sweep.spec.name, sweep.spec, jobs.map((j) => j.hash));
+      summary = await runJobs(jobs, store, executor, (p) => progress.update(p));
+    } finally {
+      progress.stop();
+      await executor.close();
+    }
+    const points = sweep.points.map((point, p) => {
+      const runs = sweep.jobs[p].map((j) => store.get(j.hash)).filter((r) => r?.status === 'done');
+      const names = [...new Set(runs.flatMap((r) => Object.keys(r!.metrics)))].sort();
+      const metrics: Record<string, { mean: number; stderr: number; n: number }> = {};
+      for (const name of names) {
+        const s = summarize(runs.map((r) => r!.metrics[name]).filter((v) => v !== undefined));
+        metrics[name] = { mean: s.mean, stderr: s.stderr, n: s.n };
+      }
+      return { coords: point.coords, seeds: runs.length, converged: runs.every((r) => r!.converged), metrics };
+    });
+    store.close();
+    const out = { sweep: sweep.spec.name, job: sweep.spec.job, points, summary: { ...summary, failures: summary.failures.slice(0, 20) } };
+    writeFileSync(join(opts.out, `${sweep.spec.name}.json`), JSON.stringify(out, null, 1) + '\n');
+    const metricNames = [...new Set(points.flatMap((p) => Object.keys(p.metrics)))].filter((m) => !/\.(converged|iterations|trainRmse|distanceToClosedForm)$/.test(m));
+    const header = ['point', ...Object.keys(sweep.spec.grid), 'seeds', 'converged', ...metricNames.flatMap((m) => [m, 's.e.'])];
+    const rows = points.map((p, i) => [
+      String(i),
+      ...Object.keys(sweep.spec.grid).map((k) => JSON.stringify(p.coords[k])),
+      String(p.seeds),
+      p.converged ? 'yes' : 'NO',
+      ...metricNames.flatMap((m) => (p.metrics[m] ? [fmt(p.metrics[m].mean), fmt(p.metrics[m].stderr)] : ['', ''])),
+    ]);
+    writeFileSync(join(opts.out, `${sweep.spec.name}.csv`), [header, ...rows].map((r) => r.map((c) => (/[",]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n') + '\n');
+    if (opts.json) printJson(out);
+    else {
+      process.stdout.write(table([header, ...rows]));
+      process.stdout.write(`${summary.done} computed, ${summary.cached} from the store, ${summary.failed} failed, ${summary.notConverged} not converged\n`);
+    }
+    if (summary.failed > 0) {
+      process.stderr.write(`${summary.failed} job(s) failed; first error: ${summary.failures[0].error}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command('theory')
+  .description('evaluate a theory function on a grid: ftlab theory <name> --<param> <value or a,b,c> …; --list shows every function and parameter')
+  .argument('[name]', 'theory function name')
+  .option('--list', 'list the theory functions with their parameters')
+  .option('--json', 'print JSON')
+  .allowUnknownOption(true)
+  .allowExcessArguments(true)
+  .helpOption('-h, --help', 'show help')
+  .action((name: string | undefined, opts: { list?: boolean; json?: boolean }, cmd: Command) => {
+    if (opts.list || !name) {
+      if (opts.json) return printJson(THEORY.map(({ evaluate: _e, ...rest }) => rest));
+      for (const t of THEORY) {
+        process.stdout.write(`${t.name}  (${t.paper})\n  ${t.description}\n  outputs: ${t.outputs.join(', ')}\n`);
+        for (const p of t.params) process.stdout.write(`  --${p.name.padEnd(14)} ${p.description}; default ${p.default}; ${p.integer ? 'integer' : 'number'} in [${p.min}, ${p.max}]\n`);
+        process.stdout.write('\n');
+      }
+      return;
+    }
+    const fn = getTheory(name);
+    const args = cmd.args.slice(1);
+    const lists: Record<string, number[]> = {};
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (a === '--json') continue;
+      const m = /^--([A-Za-z][A-Za-z0-9]*)(?:=(.*))?$/.exec(a);
+      if (!m) throw new UsageError(`${name}: unexpected argument ${JSON.stringify(a)}; use --<param> <value[,value…]>`);
+      const raw = m[2] ?? args[++i];
+      if (raw === undefined) throw new UsageError(`${name}: --${m[1]} needs a value`);
+      lists[m[1]] = raw.split(',').map((s) => {
+        const v = Number(s.trim());
+        const param = fn.params.find((p) => p.name === m[1]);
+        if (s.trim() === '' || !Number.isFinite(v)) {
+          const range = param ? `${param.integer ? 'an integer' : 'a number'} in [${param.min}, ${param.max}]` : 'a number';
+          throw new UsageError(`${name}: --${m[1]}: expected ${range} (got ${JSON.stringify(s)})`);
+        }
+        return v;
+      });
+    }
+    const rows = evaluateTheoryGrid(fn, lists);
+    if (opts.json || args.includes('--json')) return printJson({ theory: fn.name, rows });
+    const header = [...fn.params.map((p) => p.name), ...fn.outputs];
+    process.stdout.write(table([header, ...rows.map((r) => [...fn.params.map((p) => String(r.params[p.name])), ...fn.outputs.map((o) => fmt(r.values[o]))])]));
+  });
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.stderr.write(`ftlab: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  }
+}
+
+void main();

@@ -1,0 +1,37 @@
+/**
+ * The registry of job types the engine can run. A job type is pure: its output depends only on its
+ * validated parameters and its seed, so a job's content hash identifies its result and results are
+ * bit-identical whichever worker runs it. Bump `version` whenever a job type's science changes.
+ */
+import type { z } from 'zod';
+import { linearFineTuneJob } from './jobs/linearFineTune.js';
+
+export interface JobStatus {
+  converged: boolean;
+  iterations: number;
+  residual: number;
+}
+
+export interface JobOutput {
+  /** Named scalar results; all finite (the runner rejects anything else). */
+  metrics: Record<string, number>;
+  status: JobStatus;
+}
+
+export interface JobType<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly version: number;
+  readonly description: string;
+  readonly schema: S;
+  run(params: z.output<S>, seed: number): JobOutput;
+}
+
+export const JOB_TYPES: Record<string, JobType> = {
+  [linearFineTuneJob.name]: linearFineTuneJob as unknown as JobType,
+};
+
+export function getJobType(name: string): JobType {
+  const jt = JOB_TYPES[name];
+  if (!jt) throw new RangeError(`job: unknown job type "${name}"; allowed: ${Object.keys(JOB_TYPES).join(', ')}`);
+  return jt;
+}

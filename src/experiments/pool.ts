@@ -1,0 +1,133 @@
+/**
+ * Executors run jobs and stream their results back. The engine talks only to the `JobExecutor`
+ * interface, so a multi-machine queue can replace the in-process pool without touching the science.
+ *  - `ThreadPoolExecutor`: a worker_threads pool (default one worker per core), jobs handed out one at
+ *    a time as workers free up; a worker that dies takes only its current job with it (recorded as a
+ *    failure) and is replaced.
+ *  - `InlineExecutor`: runs jobs on the calling thread (workers = 0), for debugging and small runs.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import type { Job } from './job.js';
+import { executeJob, type JobResult } from './execute.js';
+
+export interface JobExecutor {
+  readonly concurrency: number;
+  /** Run all jobs, calling onResult as each finishes (in completion order). */
+  execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class InlineExecutor implements JobExecutor {
+  readonly concurrency = 1;
+  async execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void): Promise<void> {
+    for (const job of jobs) {
+      onResult(job, executeJob(job));
+      await new Promise((r) => setImmediate(r)); // let progress output and signals through
+    }
+  }
+  async close(): Promise<void> {}
+}
+
+function workerEntry(): { url: URL; execArgv: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    // Running from TypeScript sources (tests): load the worker through tsx.
+    return { url: new URL('./worker.ts', here), execArgv: ['--import', 'tsx'] };
+  }
+  return { url: new URL('./worker.js', here), execArgv: [] };
+}
+
+export function defaultWorkerCount(): number {
+  return Math.max(1, availableParallelism());
+}
+
+export class ThreadPoolExecutor implements JobExecutor {
+  readonly concurrency: number;
+  private readonly workers = new Set<Worker>();
+
+  constructor(workers = defaultWorkerCount()) {
+    if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new RangeError(`workers: expected an integer in [1, 256], got ${workers}`);
+    this.concurrency = workers;
+  }
+
+  private spawn(): Worker {
+    const { url, execArgv } = workerEntry();
+    const w = new Worker(url, { execArgv });
+    this.workers.add(w);
+    return w;
+  }
+
+  execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void): Promise<void> {
+    if (jobs.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      let next = 0;
+      let finished = 0;
+      let failedHard = false;
+      const feed = (w: Worker) => {
+        if (next >= jobs.length) {
+          this.workers.delete(w);
+          void w.terminate();
+          return;
+        }
+        const job = jobs[next++];
+        let settled = false;
+        const started = performance.now();
+        const onMessage = (result: JobResult) => {
+          settled = true;
+          cleanup();
+          try {
+            onResult(job, result);
+          } catch (err) {
+            failedHard = true;
+            reject(err);
+            return;
+          }
+          finished++;
+          if (finished === jobs.length) resolve();
+          else if (!failedHard) feed(w);
+        };
+        const onDeath = (err: unknown) => {
+          if (settled) return;
+          settled = true;
+          cleanup();
+          this.workers.delete(w);
+          const message = err instanceof Error ? err.message : `worker exited with code ${String(err)}`;
+          try {
+            onResult(job, { hash: job.hash, ok: false, error: `worker died: ${message}`, wallMs: performance.now() - started });
+          } catch (e) {
+            failedHard = true;
+            reject(e);
+            return;
+          }
+          finished++;
+          if (finished === jobs.length) resolve();
+          else if (!failedHard) feed(this.spawn());
+        };
+        const onExit = (code: number) => onDeath(code);
+        const cleanup = () => {
+          w.off('message', onMessage);
+          w.off('error', onDeath);
+          w.off('exit', onExit);
+        };
+        w.on('message', onMessage);
+        w.on('error', onDeath);
+        w.on('exit', onExit);
+        w.postMessage(job);
+      };
+      const n = Math.min(this.concurrency, jobs.length);
+      for (let i = 0; i < n; i++) feed(this.spawn());
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers].map((w) => w.terminate()));
+    this.workers.clear();
+  }
+}
+
+/** workers = 0 → inline; otherwise a thread pool of that size (default: one per core). */
+export function createExecutor(workers?: number): JobExecutor {
+  if (workers === 0) return new InlineExecutor();
+  return new ThreadPoolExecutor(workers ?? defaultWorkerCount());
+}

@@ -1,0 +1,12 @@
+/** All figure presets, by id. */
+import type { FigurePreset } from './types.js';
+import { shachafLinearRisk } from './shachafLinearRisk.js';
+import { shachafSimilarity } from './shachafSimilarity.js';
+
+export const PRESETS: FigurePreset[] = [shachafLinearRisk, shachafSimilarity];
+
+export function getPreset(id: string): FigurePreset {
+  const p = PRESETS.find((x) => x.id === id);
+  if (!p) throw new RangeError(`figure: unknown id "${id}"; allowed: ${PRESETS.map((x) => x.id).join(', ')}`);
+  return p;
+}

@@ -1,0 +1,58 @@
+/**
+ * A figure preset: the jobs one paper figure needs and how to turn their stored results (plus theory)
+ * into a FigureData. `ftlab reproduce <id>` runs exactly this.
+ */
+import type { JobSpec } from '../job.js';
+import { makeJob } from '../job.js';
+import type { StoredRun } from '../../store/store.js';
+import type { FigureData } from '../../plots/figure.js';
+import { summarize } from '../../numeric/stats.js';
+
+export interface PresetOptions {
+  seeds: number;
+  quick: boolean;
+}
+
+export type ResultLookup = (spec: JobSpec) => StoredRun | undefined;
+
+export interface FigurePreset {
+  id: string;
+  title: string;
+  paper: string;
+  /** What the figure shows, the settings, and the choices made where the paper is silent. */
+  description: string;
+  defaultSeeds: number;
+  quickSeeds: number;
+  jobs(options: PresetOptions): JobSpec[];
+  build(lookup: ResultLookup, options: PresetOptions): FigureData;
+}
+
+export interface Aggregate {
+  mean: number;
+  stderr: number;
+  n: number;
+  converged: boolean;
+}
+
+/** Mean ± s.e. of one metric over the stored seeds of a grid point; undefined if none stored. */
+export function aggregateMetric(lookup: ResultLookup, specs: readonly JobSpec[], metric: string, convergedMetric?: string): Aggregate | undefined {
+  const values: number[] = [];
+  let converged = true;
+  for (const spec of specs) {
+    const run = lookup(spec);
+    if (!run || run.status !== 'done') continue;
+    const v = run.metrics[metric];
+    if (v === undefined) continue;
+    values.push(v);
+    const c = convergedMetric ? run.metrics[convergedMetric] === 1 : run.converged;
+    converged &&= c;
+  }
+  if (values.length === 0) return undefined;
+  const s = summarize(values);
+  return { mean: s.mean, stderr: s.stderr, n: s.n, converged };
+}
+
+/** Store lookup by job spec, through the job's content hash. */
+export function lookupVia(get: (hash: string) => StoredRun | undefined): ResultLookup {
+  return (spec) => get(makeJob(spec).hash);
+}

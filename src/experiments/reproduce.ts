@@ -1,0 +1,83 @@
+/**
+ * Reproduce a figure: expand its preset into jobs, run what the store lacks, build the figure from the
+ * stored results and the theory, and write `<id>.json`, `<id>.csv` (plus `<id>-table-K.csv`),
+ * `<id>.vl.json` (the Vega-Lite spec), `<id>.svg` and `<id>.png` into the output folder.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeJob, CODE_VERSION, type Job } from './job.js';
+import { getPreset } from './presets/index.js';
+import { lookupVia, type PresetOptions } from './presets/types.js';
+import { runJobs, type RunProgress, type RunSummary } from './runner.js';
+import { createExecutor } from './pool.js';
+import { openStore } from '../store/store.js';
+import { figureToCsv, tableToCsv, type FigureData } from '../plots/figure.js';
+import { renderSvg, svgToPng, vegaLiteSpec } from '../plots/render.js';
+
+export interface ReproduceOptions {
+  seeds?: number;
+  quick?: boolean;
+  outDir: string;
+  workers?: number;
+  png?: boolean;
+  onProgress?: (p: RunProgress) => void;
+  command?: string;
+}
+
+export interface ReproduceResult {
+  figure: FigureData;
+  files: string[];
+  summary: RunSummary;
+}
+
+export async function reproduce(id: string, options: ReproduceOptions): Promise<ReproduceResult> {
+  const preset = getPreset(id);
+  const quick = options.quick ?? false;
+  const seeds = options.seeds ?? (quick ? preset.quickSeeds : preset.defaultSeeds);
+  if (!Number.isInteger(seeds) || seeds < 1 || seeds > 100000) throw new RangeError(`--seeds: expected an integer in [1, 100000] (got ${seeds})`);
+  const presetOptions: PresetOptions = { seeds, quick };
+  const jobs: Job[] = preset.jobs(presetOptions).map(makeJob);
+  mkdirSync(options.outDir, { recursive: true });
+  const store = openStore(options.outDir);
+  const executor = createExecutor(options.workers);
+  try {
+    store.recordSweep(`reproduce:${id}${quick ? ':quick' : ''}:seeds=${seeds}`, { figure: id, seeds, quick }, jobs.map((j) => j.hash));
+    const summary = await runJobs(jobs, store, executor, options.onProgress);
+    const figure = preset.build(lookupVia((h) => store.get(h)), presetOptions);
+    figure.provenance = {
+      ftlab: CODE_VERSION,
+      command: options.command ?? `ftlab reproduce ${id}${quick ? ' --quick' : ''} --seeds ${seeds}`,
+      seeds,
+      quick,
+      jobs: summary.total,
+      computed: summary.done,
+      cached: summary.cached,
+      failed: summary.failed,
+      notConverged: summary.notConverged,
+      wallSeconds: Math.round(summary.wallMs) / 1000,
+      createdAt: new Date().toISOString(),
+    };
+    const files = await writeFigure(figure, options.outDir, options.png ?? true);
+    return { figure, files, summary };
+  } finally {
+    await executor.close();
+    store.close();
+  }
+}
+
+export async function writeFigure(figure: FigureData, outDir: string, png = true): Promise<string[]> {
+  const base = join(outDir, figure.figure);
+  const files: string[] = [];
+  const write = (path: string, content: string | Buffer) => {
+    writeFileSync(path, content);
+    files.push(path);
+  };
+  write(`${base}.json`, JSON.stringify(figure, null, 1) + '\n');
+  write(`${base}.csv`, figureToCsv(figure));
+  figure.tables?.forEach((t, k) => write(`${base}-table-${k + 1}.csv`, tableToCsv(t)));
+  write(`${base}.vl.json`, JSON.stringify(vegaLiteSpec(figure)) + '\n');
+  const svg = await renderSvg(figure);
+  write(`${base}.svg`, svg);
+  if (png) write(`${base}.png`, svgToPng(svg));
+  return files;
+}

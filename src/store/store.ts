@@ -1,0 +1,200 @@
+/**
+ * The results database: an embedded SQLite file (better-sqlite3, WAL journal) holding one row per job
+ * (its content hash, parameters, seed, code version and solver status) and one row per (job, metric).
+ * A job's run row and its metrics are written in one transaction, so a process killed at any moment
+ * leaves each job either fully stored or absent — never half — and a re-run computes only what is
+ * missing. Stored results are never overwritten by a later run of the same job.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Job } from '../experiments/job.js';
+import type { JobOutput } from '../experiments/jobTypes.js';
+
+export const STORE_FILE = 'ftlab.sqlite';
+
+export interface StoredRun {
+  hash: string;
+  type: string;
+  params: unknown;
+  seed: number;
+  codeVersion: string;
+  status: 'done' | 'failed';
+  converged: boolean;
+  iterations: number;
+  residual: number;
+  wallMs: number;
+  error: string | null;
+  metrics: Record<string, number>;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS runs (
+  hash TEXT PRIMARY KEY,
+  job_type TEXT NOT NULL,
+  params TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  code_version TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+  converged INTEGER,
+  iterations INTEGER,
+  residual REAL,
+  wall_ms REAL,
+  error TEXT,
+  finished_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS metrics (
+  hash TEXT NOT NULL REFERENCES runs(hash) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (hash, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sweeps (
+  name TEXT PRIMARY KEY,
+  spec TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sweep_jobs (
+  sweep TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (sweep, hash)
+) WITHOUT ROWID;
+`;
+
+interface RunRow {
+  hash: string;
+  job_type: string;
+  params: string;
+  seed: number;
+  code_version: string;
+  status: 'done' | 'failed';
+  converged: number | null;
+  iterations: number | null;
+  residual: number | null;
+  wall_ms: number | null;
+  error: string | null;
+}
+
+export class Store {
+  readonly path: string;
+  private readonly db: Database.Database;
+
+  constructor(path: string, options: { readonly?: boolean } = {}) {
+    this.path = path;
+    if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    if (!options.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.exec(SCHEMA);
+    }
+  }
+
+  /** Hashes among `hashes` that are stored as done. */
+  doneHashes(hashes: readonly string[]): Set<string> {
+    const done = new Set<string>();
+    const stmt = this.db.prepare<[string], { hash: string }>("SELECT hash FROM runs WHERE hash = ? AND status = 'done'");
+    for (const h of hashes) if (stmt.get(h)) done.add(h);
+    return done;
+  }
+
+  /** Store a finished job with its metrics atomically. A stored 'done' row is never replaced. */
+  recordSuccess(job: Job, output: JobOutput, wallMs: number): void {
+    const insertRun = this.db.prepare(`
+      INSERT INTO runs (hash, job_type, params, seed, code_version, status, converged, iterations, residual, wall_ms, error, finished_at)
+      VALUES (@hash, @type, @params, @seed, @codeVersion, 'done', @converged, @iterations, @residual, @wallMs, NULL, @now)
+      ON CONFLICT(hash) DO UPDATE SET status = 'done', converged = excluded.converged, iterations = excluded.iterations,
+        residual = excluded.residual, wall_ms = excluded.wall_ms, error = NULL, finished_at = excluded.finished_at
+      WHERE runs.status = 'failed'`);
+    const insertMetric = this.db.prepare('INSERT OR IGNORE INTO metrics (hash, name, value) VALUES (?, ?, ?)');
+    const tx = this.db.transaction(() => {
+      const info = insertRun.run({
+        hash: job.hash,
+        type: job.type,
+        params: JSON.stringify(job.params),
+        seed: job.seed,
+        codeVersion: job.codeVersion,
+        converged: output.status.converged ? 1 : 0,
+        iterations: output.status.iterations,
+        residual: output.status.residual,
+        wallMs,
+        now: new Date().toISOString(),
+      });
+      if (info.changes === 0) return; // already stored as done: keep the original
+      for (const [name, value] of Object.entries(output.metrics)) insertMetric.run(job.hash, name, value);
+    });
+    tx();
+  }
+
+  /** Record a failed job (kept with its error; retried by the next run). Never replaces a done row. */
+  recordFailure(job: Job, error: string, wallMs: number): void {
+    this.db
+      .prepare(`
+      INSERT INTO runs (hash, job_type, params, seed, code_version, status, error, wall_ms, finished_at)
+      VALUES (?, ?, ?, ?, ?, 'failed', ?, ?, ?)
+      ON CONFLICT(hash) DO UPDATE SET error = excluded.error, wall_ms = excluded.wall_ms, finished_at = excluded.finished_at
+      WHERE runs.status = 'failed'`)
+      .run(job.hash, job.type, JSON.stringify(job.params), job.seed, job.codeVersion, error, wallMs, new Date().toISOString());
+  }
+
+  recordSweep(name: string, spec: unknown, hashes: readonly string[]): void {
+    const tx = this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO sweeps (name, spec, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at')
+        .run(name, JSON.stringify(spec), new Date().toISOString());
+      const ins = this.db.prepare('INSERT OR IGNORE INTO sweep_jobs (sweep, hash) VALUES (?, ?)');
+      for (const h of hashes) ins.run(name, h);
+    });
+    tx();
+  }
+
+  /** The stored run for a hash, with its metrics, or undefined. */
+  get(hash: string): StoredRun | undefined {
+    const row = this.db.prepare<[string], RunRow>('SELECT * FROM runs WHERE hash = ?').get(hash);
+    if (!row) return undefined;
+    const metrics: Record<string, number> = {};
+    for (const m of this.db.prepare<[string], { name: string; value: number }>('SELECT name, value FROM metrics WHERE hash = ?').all(hash)) {
+      metrics[m.name] = m.value;
+    }
+    return {
+      hash: row.hash,
+      type: row.job_type,
+      params: JSON.parse(row.params) as unknown,
+      seed: row.seed,
+      codeVersion: row.code_version,
+      status: row.status,
+      converged: row.converged === 1,
+      iterations: row.iterations ?? 0,
+      residual: row.residual ?? NaN,
+      wallMs: row.wall_ms ?? 0,
+      error: row.error,
+      metrics,
+    };
+  }
+
+  counts(): { done: number; failed: number; metrics: number } {
+    const c = this.db.prepare<[], { done: number; failed: number }>(
+      "SELECT SUM(status = 'done') AS done, SUM(status = 'failed') AS failed FROM runs",
+    ).get();
+    const m = this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM metrics').get();
+    return { done: c?.done ?? 0, failed: c?.failed ?? 0, metrics: m?.n ?? 0 };
+  }
+
+  failedRuns(): StoredRun[] {
+    return this.db
+      .prepare<[], { hash: string }>("SELECT hash FROM runs WHERE status = 'failed' ORDER BY finished_at")
+      .all()
+      .map((r) => this.get(r.hash))
+      .filter((r): r is StoredRun => r !== undefined);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Open (creating if needed) the store in an output folder. */
+export function openStore(outDir: string, options: { readonly?: boolean } = {}): Store {
+  return new Store(join(outDir, STORE_FILE), options);
+}
