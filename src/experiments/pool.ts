@@ -29,13 +29,16 @@ export class InlineExecutor implements JobExecutor {
   async close(): Promise<void> {}
 }
 
-function workerEntry(): { url: URL; execArgv: string[] } {
+function startWorker(): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
-    // Running from TypeScript sources (tests): load the worker through tsx.
-    return { url: new URL('./worker.ts', here), execArgv: ['--import', 'tsx'] };
+    // Running from TypeScript sources (the test suite): register tsx's loader inside the worker, then
+    // import the TypeScript entry point.
+    const entry = new URL('./worker.ts', here).href;
+    const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+    return new Worker(bootstrap, { eval: true });
   }
-  return { url: new URL('./worker.js', here), execArgv: [] };
+  return new Worker(new URL('./worker.js', here));
 }
 
 export function defaultWorkerCount(): number {
@@ -52,8 +55,7 @@ export class ThreadPoolExecutor implements JobExecutor {
   }
 
   private spawn(): Worker {
-    const { url, execArgv } = workerEntry();
-    const w = new Worker(url, { execArgv });
+    const w = startWorker();
     this.workers.add(w);
     return w;
   }

@@ -127,11 +127,13 @@ export function pinv(a: Mat, rcond = defaultRcond(a.rows, a.cols)): Mat {
 /**
  * Minimum-norm least-squares solution x = A⁺ b, computed through the eigendecomposition of the smaller
  * Gram matrix (A Aᵀ when rows ≤ cols, else AᵀA), which is far cheaper than a full SVD when A is wide.
- * Eigenvalues below rcond² · λ_max are treated as zero (rank-deficient A is handled exactly).
+ * The Gram eigenvalues carry absolute round-off of order ε·λ_max, so eigenvalues below rcond · λ_max
+ * are treated as zero: rank-deficient A is handled exactly, at the price of ignoring singular values
+ * below √rcond · σ_max (use `pinv`, SVD-based, when A is that ill-conditioned).
  */
 export function minNormSolve(a: Mat, b: ArrayLike<number>, rcond = defaultRcond(a.rows, a.cols)): Float64Array {
   if (b.length !== a.rows) throw new RangeError(`minNormSolve: right-hand side has length ${b.length}, expected ${a.rows}`);
-  const cut = (lambdaMax: number) => Math.max(rcond * rcond * lambdaMax, 0);
+  const cut = (lambdaMax: number) => Math.max(rcond * lambdaMax, 0);
   if (a.rows <= a.cols) {
     const { values, vectors } = symEig(gramRows(a));
     const n = a.rows;
@@ -172,7 +174,7 @@ export const lstsq = minNormSolve;
 export function rowSpaceBasis(x: Mat, rcond = defaultRcond(x.rows, x.cols)): Mat {
   const { values, vectors } = symEig(gramRows(x));
   const n = x.rows;
-  const threshold = rcond * rcond * Math.max(values[0] ?? 0, 0);
+  const threshold = rcond * Math.max(values[0] ?? 0, 0); // see minNormSolve on the Gram round-off
   const keep: number[] = [];
   for (let c = 0; c < n; c++) if (values[c] > threshold && values[c] > 0) keep.push(c);
   const basis = zeros(x.cols, keep.length);

@@ -3,18 +3,26 @@
  * (Shachaf et al. digest §3.1). From w₀, every step moves inside w₀ + rowspan(X), so the limit is the
  * least-squares solution closest to w₀ — the fine-tuning implicit bias the theory predicts.
  *
- * Stopping: "residual" when ‖Xw − y‖ ≤ tol · ‖Xw₀ − y‖ (interpolation reached); "stationary" when
- * ‖∇l‖ ≤ tol · ‖∇l(w₀)‖ (a least-squares fixed point that does not interpolate, e.g. noisy labels with
- * n > rank X); otherwise "max-iterations" or "diverged", both reported as not converged.
+ * Stopping: "residual" when ‖Xw − y‖ ≤ tol · ‖Xw₀ − y‖ (interpolation reached); "stationary" when the
+ * residual is orthogonal to the column space to working accuracy, ‖Xᵀr‖ ≤ tol · ‖X‖₂ · ‖r‖ (the LSQR
+ * test: a least-squares fixed point that does not interpolate, e.g. noisy labels with n > rank X — it
+ * cannot fire first while interpolation is still reachable unless κ(X) > 1/tol); otherwise
+ * "max-iterations" or "diverged", both reported as not converged.
  */
 import type { Mat } from '../numeric/matrix.js';
 import type { SolverResult } from '../numeric/solve.js';
 import { axpyInPlace, gemv, gemvT, residualAndGradient } from '../kernels/linear.js';
+import { gramRows, transpose } from '../numeric/matrix.js';
+import { symEig } from '../numeric/linalg.js';
 
 export type GdStop = 'residual' | 'stationary' | 'max-iterations' | 'diverged';
 
 export interface GdOptions {
-  /** Step size, or 'auto' = 1/λ_max(XᵀX/n) (power iteration). Must be below 2/λ_max to converge. */
+  /**
+   * Step size. 'auto' (default) = 2/(λ_max + λ_min⁺), the fastest fixed step for a quadratic, from the
+   * eigenvalues of the smaller Gram matrix (λ_min⁺ = smallest non-zero eigenvalue of XᵀX/n); when
+   * min(n, d) > 1500 it falls back to 1/λ_max by power iteration. A number must be below 2/λ_max.
+   */
   lr?: number | 'auto';
   /** Relative tolerance on the residual and on the gradient (default 1e-10). */
   tol?: number;
@@ -54,6 +62,19 @@ export function largestCurvature(x: Mat, maxIterations = 1000): number {
   return lambda;
 }
 
+/** The extreme eigenvalues (λ_max, smallest non-zero λ_min⁺) of XᵀX/n, from the smaller Gram matrix. */
+export function curvatureRange(x: Mat): { max: number; minPositive: number } {
+  const g = x.rows <= x.cols ? gramRows(x) : gramRows(transpose(x));
+  const { values } = symEig(g);
+  const max = Math.max(values[0] ?? 0, 0);
+  const cut = Math.max(x.rows, x.cols) * Number.EPSILON * max; // Gram round-off, as in minNormSolve
+  let minPositive = max;
+  for (const v of values) if (v > cut && v < minPositive) minPositive = v;
+  return { max: max / x.rows, minPositive: minPositive / x.rows };
+}
+
+const GRAM_EIG_LIMIT = 1500;
+
 /** Gradient descent on (1/2n)‖Xw − y‖² from w₀ until converged (see module comment). */
 export function gradientDescentLeastSquares(x: Mat, y: Float64Array, w0: ArrayLike<number>, options: GdOptions = {}): GdResult {
   const { rows: n, cols: d, data } = x;
@@ -61,26 +82,27 @@ export function gradientDescentLeastSquares(x: Mat, y: Float64Array, w0: ArrayLi
   if (w0.length !== d) throw new RangeError(`gradientDescent: w0 has length ${w0.length}, expected d = ${d}`);
   const tol = options.tol ?? 1e-10;
   const maxIterations = options.maxIterations ?? 1_000_000;
+  const useEig = Math.min(n, d) <= GRAM_EIG_LIMIT;
+  const range = useEig ? curvatureRange(x) : { max: largestCurvature(x), minPositive: 0 };
+  const opNorm = Math.sqrt(range.max * n); // ‖X‖₂
   let lr: number;
   if (options.lr === undefined || options.lr === 'auto') {
-    const curvature = largestCurvature(x);
-    lr = curvature > 0 ? 1 / curvature : 1;
-  } else {
-    lr = options.lr;
-  }
+    if (range.max <= 0) lr = 1;
+    else lr = useEig ? 2 / (range.max + range.minPositive) : 1 / range.max;
+  } else lr = options.lr;
   if (!(lr > 0) || !Number.isFinite(lr)) throw new RangeError(`gradientDescent: lr must be a positive finite number, got ${lr}`);
 
   const w = Float64Array.from(w0);
   const r = new Float64Array(n);
   const g = new Float64Array(d);
-  const gradNorm = () => {
+  /** ‖Xᵀr‖ (g holds Xᵀr, unscaled). */
+  const xtr = () => {
     let s = 0;
     for (let j = 0; j < d; j++) s += g[j] * g[j];
-    return Math.sqrt(s) / n;
+    return Math.sqrt(s);
   };
   let rss = residualAndGradient(data, n, d, w, y, r, g);
   const r0 = Math.sqrt(rss);
-  const g0 = gradNorm();
   const result = (stop: GdStop, iterations: number): GdResult => ({
     value: w,
     converged: stop === 'residual' || stop === 'stationary',
@@ -90,14 +112,15 @@ export function gradientDescentLeastSquares(x: Mat, y: Float64Array, w0: ArrayLi
     trainMse: rss / n,
     lr,
   });
-  if (r0 === 0 || g0 === 0) return result(r0 === 0 ? 'residual' : 'stationary', 0);
+  if (r0 === 0) return result('residual', 0);
+  if (xtr() <= tol * opNorm * r0) return result('stationary', 0);
   const step = lr / n;
   for (let it = 1; it <= maxIterations; it++) {
     axpyInPlace(w, step, g);
     rss = residualAndGradient(data, n, d, w, y, r, g);
     if (!Number.isFinite(rss) || Math.sqrt(rss) > 1e8 * r0) return result('diverged', it);
     if (Math.sqrt(rss) <= tol * r0) return result('residual', it);
-    if (gradNorm() <= tol * g0) return result('stationary', it);
+    if (xtr() <= tol * opNorm * Math.sqrt(rss)) return result('stationary', it);
   }
   return result('max-iterations', maxIterations);
 }
