@@ -9,6 +9,7 @@ import {
   expectedRiskLowRank,
   isotropicVarianceFactor,
   sampleComplexityLowRank,
+  similarityHeadTail,
 } from './shachaf/linear.js';
 
 export interface TheoryParam {
@@ -39,6 +40,15 @@ function bandEnergy(d: number, start: number, end: number, norm2: number): Float
   for (let i = start; i < end; i++) out[i] = Math.sqrt(norm2 / (end - start));
   return out;
 }
+
+const powerLawBandParams: TheoryParam[] = [
+  { name: 'd', description: 'input dimension', default: 400, min: 1, max: MAXD, integer: true },
+  { name: 'n', description: 'target samples', default: 20, min: 1, max: 1e7, integer: true },
+  { name: 'exponent', description: 'power-law exponent a (λ_i = i^(−a))', default: 1, min: 0, max: 10 },
+  { name: 'deltaNorm2', description: '‖Δ‖² = ‖θ_T − θ_S‖²', default: 1, min: 0, max: 1e6 },
+  { name: 'bandStart', description: 'first eigendirection of Δ (0-based)', default: 0, min: 0, max: MAXD, integer: true },
+  { name: 'bandEnd', description: 'one past the last eigendirection of Δ', default: 10, min: 1, max: MAXD, integer: true },
+];
 
 export const THEORY: TheoryFunction[] = [
   {
@@ -91,12 +101,7 @@ export const THEORY: TheoryFunction[] = [
     paper: 'Shachaf et al. 2021, digest §3.3(d–e); deterministic equivalent',
     description: 'Deterministic-equivalent E R of linear fine-tuning for Σ = diag(i^(−a)) with Δ spread over eigen-band [bandStart, bandEnd); also the zero-shot risk ΔᵀΣΔ.',
     params: [
-      { name: 'd', description: 'input dimension', default: 400, min: 1, max: MAXD, integer: true },
-      { name: 'n', description: 'target samples', default: 20, min: 1, max: 1e7, integer: true },
-      { name: 'exponent', description: 'power-law exponent a', default: 1, min: 0, max: 10 },
-      { name: 'deltaNorm2', description: '‖Δ‖²', default: 1, min: 0, max: 1e6 },
-      { name: 'bandStart', description: 'first eigendirection of Δ (0-based)', default: 0, min: 0, max: MAXD, integer: true },
-      { name: 'bandEnd', description: 'one past the last eigendirection of Δ', default: 10, min: 1, max: MAXD, integer: true },
+      ...powerLawBandParams,
       { name: 'noise', description: 'label noise s.d. σ', default: 0, min: 0, max: 1e3 },
     ],
     outputs: ['risk', 'bias', 'variance', 'kappa', 'zeroShot', 'converged'],
@@ -107,6 +112,19 @@ export const THEORY: TheoryFunction[] = [
       let zeroShot = 0;
       for (let i = 0; i < p.d; i++) zeroShot += lambda[i] * delta[i] * delta[i];
       return { ...de.value, zeroShot, converged: de.converged ? 1 : 0 };
+    },
+  },
+  {
+    name: 'shachaf-similarity-sk',
+    paper: 'Shachaf et al. 2021, digest §3.3(d)',
+    description:
+      'Head/tail similarity S_k = Σ_{i>k} λ_i δ_i² + (Σ_{i>k} λ_i / n)² Σ_{i≤k} δ_i²/λ_i for Σ = diag(i^(−a)) and Δ spread evenly over eigen-band [bandStart, bandEnd).',
+    params: [...powerLawBandParams, { name: 'k', description: 'head size k', default: 10, min: 0, max: MAXD, integer: true }],
+    outputs: ['sk'],
+    evaluate: (p) => {
+      const lambda = spectrumValues({ kind: 'powerLaw', exponent: p.exponent }, p.d);
+      const delta = bandEnergy(p.d, p.bandStart, p.bandEnd, p.deltaNorm2);
+      return { sk: similarityHeadTail({ d: p.d, spectrum: lambda, basis: null }, delta, p.k, p.n) };
     },
   },
 ];
