@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { linearFineTuneJob } from './jobs/linearFineTune.js';
+import { deepLinearFineTuneJob } from './jobs/deepLinearFineTune.js';
 
 export interface JobStatus {
   converged: boolean;
@@ -28,6 +29,7 @@ export interface JobType<S extends z.ZodType = z.ZodType> {
 
 export const JOB_TYPES: Record<string, JobType> = {
   [linearFineTuneJob.name]: linearFineTuneJob as unknown as JobType,
+  [deepLinearFineTuneJob.name]: deepLinearFineTuneJob as unknown as JobType,
 };
 
 export function getJobType(name: string): JobType {

@@ -20,6 +20,8 @@ export interface Series {
   group?: string;
   /** How a theory series was obtained (e.g. "exact-expectation", "deterministic-equivalent"). */
   method?: string;
+  /** Draw a theory series as isolated markers instead of a line (e.g. a limit such as L = ∞). */
+  style?: 'line' | 'markers';
   x: Axis;
   y: Axis & { stderr?: number[] };
   /** Per point: did every run (simulation) or solver (theory) behind it converge? */

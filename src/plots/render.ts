@@ -12,6 +12,7 @@ import type { FigureData } from './figure.js';
 interface Row {
   series: string;
   kind: string;
+  style: 'line' | 'markers';
   panel: string;
   group: string;
   /** Index of the unbroken piece of a curve (a theory curve breaks where it is not finite). */
@@ -45,6 +46,7 @@ function rowsOf(fig: FigureData): Row[] {
       const row: Row = {
         series: s.name,
         kind: s.kind,
+        style: s.style ?? 'line',
         panel: s.panel ?? '',
         group: s.group ?? s.name,
         segment,
@@ -83,9 +85,14 @@ export function vegaLiteSpec(fig: FigureData): Record<string, unknown> {
   const layer: Record<string, unknown>[] = [];
   if (!scatter) {
     layer.push({
-      transform: [{ filter: "datum.kind === 'theory'" }],
+      transform: [{ filter: "datum.kind === 'theory' && datum.style === 'line'" }],
       mark: { type: 'line', strokeWidth: 2, clip: true },
       encoding: { x, y, color, detail: [{ field: 'series' }, { field: 'segment' }] },
+    });
+    layer.push({
+      transform: [{ filter: "datum.kind === 'theory' && datum.style === 'markers'" }],
+      mark: { type: 'point', shape: 'diamond', filled: false, size: 110, strokeWidth: 2, clip: false },
+      encoding: { x, y, color },
     });
     layer.push({
       transform: [{ filter: "datum.kind === 'simulation' && isValid(datum.lo)" }],

@@ -11,6 +11,7 @@ import {
   sampleComplexityLowRank,
   similarityHeadTail,
 } from './shachaf/linear.js';
+import { effectiveSourceScale, solveKappa } from './shachaf/deep.js';
 
 export interface TheoryParam {
   name: string;
@@ -126,6 +127,35 @@ export const THEORY: TheoryFunction[] = [
       const delta = bandEnergy(p.d, p.bandStart, p.bandEnd, p.deltaNorm2);
       return { sk: similarityHeadTail({ d: p.d, spectrum: lambda, basis: null }, delta, p.k, p.n) };
     },
+  },
+  {
+    name: 'shachaf-deep-kappa',
+    paper: 'Shachaf et al. 2021, digest §4.2 and §4.4',
+    description:
+      'κ_L of the depth-L fine-tuned solution w_L = X⁺y + κ_L (I − P)θ_S, from ρ² = A + B (ρ/s)^{2(L−1)/L}, κ_L = (ρ/s)^{(L−1)/L}; depth 0 means L = ∞ (κ_∞ = √A/‖Pθ_S‖).',
+    params: [
+      { name: 'A', description: '‖X⁺y‖²', default: 0.1, min: 0, max: 1e12 },
+      { name: 'B', description: '‖(I − P)θ_S‖²', default: 0.9, min: 0, max: 1e12 },
+      { name: 's', description: '‖θ_S‖', default: 1, min: 1e-12, max: 1e6 },
+      { name: 'pNorm', description: '‖Pθ_S‖ (used for L = ∞)', default: 0.3, min: 0, max: 1e6 },
+      { name: 'L', description: 'depth (0 = ∞)', default: 7, min: 0, max: 1e6, integer: true },
+    ],
+    outputs: ['kappa', 'converged'],
+    evaluate: (p) => {
+      const k = solveKappa({ a: p.A, b: p.B, s: p.s, pNorm: p.pNorm }, p.L === 0 ? Infinity : p.L);
+      return { kappa: k.value, converged: k.converged ? 1 : 0 };
+    },
+  },
+  {
+    name: 'shachaf-source-scale',
+    paper: 'Shachaf et al. 2021, digest §4.3',
+    description: 'Rescaling θ_S end to end by c acts on the effective source like c^(1/L); depth 0 means L = ∞ (scale-invariant).',
+    params: [
+      { name: 'c', description: 'end-to-end scale of θ_S', default: 4, min: 1e-12, max: 1e12 },
+      { name: 'L', description: 'depth (0 = ∞)', default: 7, min: 0, max: 1e6, integer: true },
+    ],
+    outputs: ['effectiveScale'],
+    evaluate: (p) => ({ effectiveScale: effectiveSourceScale(p.c, p.L === 0 ? Infinity : p.L) }),
   },
 ];
 

@@ -2,8 +2,9 @@
 import type { FigurePreset } from './types.js';
 import { shachafLinearRisk } from './shachafLinearRisk.js';
 import { shachafSimilarity } from './shachafSimilarity.js';
+import { shachafDepth, shachafFreeze, shachafScale } from './shachafDeep.js';
 
-export const PRESETS: FigurePreset[] = [shachafLinearRisk, shachafSimilarity];
+export const PRESETS: FigurePreset[] = [shachafLinearRisk, shachafSimilarity, shachafDepth, shachafScale, shachafFreeze];
 
 export function getPreset(id: string): FigurePreset {
   const p = PRESETS.find((x) => x.id === id);

@@ -1,0 +1,214 @@
+/**
+ * Training deep linear networks on the square loss (Shachaf et al. digest §4): full-batch gradient
+ * descent and gradient flow (adaptive Dormand–Prince), on all layers or with any set of layers frozen,
+ * each run until converged and reporting how it stopped.
+ *
+ * Losses: the empirical l(w) = (1/2n)‖Xw − y‖² (fine-tuning), or the population source loss
+ * ½(w − θ)ᵀΣ(w − θ) (pretraining on infinite source data). Both enter only through the end-to-end
+ * gradient g = ∇_w l, pushed to the layers by `layerGradients`.
+ *
+ * Stopping: "residual" when ‖Xw − y‖ ≤ tol · ‖Xw₀ − y‖ (for the population loss: ‖Σ^{1/2}(w − θ)‖ ≤
+ * tol · initial); "stationary" when the gradient of the trainable parameters has fallen to tol times its
+ * initial norm (the fixed point of a frozen network that cannot interpolate); otherwise
+ * "max-iterations" / "time-limit" (flow reached t = 1e12) / "diverged" (not converged).
+ *
+ * GD step: `lr` may be a number or 'auto' = lrFactor / (L ‖w‖^{2−2/L} λ_max), recomputed every step from
+ * the current ‖w‖ — the inverse of the end-to-end curvature of a balanced network, so the step stays
+ * stable as ‖w‖ changes. The implicit bias matches gradient flow up to O(lr).
+ */
+import type { Mat } from '../numeric/matrix.js';
+import { dopri5 } from '../numeric/ode.js';
+import { type Covariance, fromEigenbasis, toEigenbasis } from '../numeric/covariance.js';
+import { gemv, gemvT } from '../kernels/linear.js';
+import { type DeepLinearNet, cloneNet, endToEnd, layerGradients, zerosLike } from '../models/deepLinear.js';
+import { curvatureRange } from './gd.js';
+
+export type DeepLoss =
+  | { kind: 'data'; x: Mat; y: Float64Array }
+  | { kind: 'population'; cov: Covariance; theta: Float64Array };
+
+export interface DeepTrainOptions {
+  method?: 'gd' | 'flow';
+  lr?: number | 'auto';
+  /** Fraction of the inverse curvature used by lr 'auto' (default 0.5). */
+  lrFactor?: number;
+  tol?: number;
+  maxIterations?: number;
+  /** 1-based indices of layers that are not trained (W_1 is layer 1). */
+  frozen?: readonly number[];
+  /**
+   * Relative tolerance of the gradient-flow integrator (default 1e-11). The residual a flow run can
+   * reach is limited to roughly 100× this by integration error, so `tol` for flow defaults to 1e-8.
+   */
+  rtol?: number;
+  /** Observe the network after every GD step or accepted flow step (trajectory tests). */
+  onStep?: (iteration: number, net: DeepLinearNet) => void;
+}
+
+export type DeepStop = 'residual' | 'stationary' | 'max-iterations' | 'time-limit' | 'diverged';
+
+export interface DeepTrainResult {
+  net: DeepLinearNet;
+  w: Float64Array;
+  converged: boolean;
+  iterations: number;
+  /** ‖Xw − y‖/√n (data) or ‖Σ^{1/2}(w − θ)‖ (population) at the end. */
+  residual: number;
+  stop: DeepStop;
+  /** Gradient flow only: the time reached. */
+  time?: number;
+}
+
+/** End-to-end gradient g and the residual norm (‖Xw − y‖ or ‖Σ^{1/2}(w − θ)‖). */
+function endToEndGradient(loss: DeepLoss, w: Float64Array, g: Float64Array, scratch: Float64Array): number {
+  if (loss.kind === 'data') {
+    const { x, y } = loss;
+    gemv(x.data, x.rows, x.cols, w, scratch);
+    let rss = 0;
+    for (let i = 0; i < x.rows; i++) {
+      scratch[i] -= y[i];
+      rss += scratch[i] * scratch[i];
+    }
+    gemvT(x.data, x.rows, x.cols, scratch, g);
+    for (let j = 0; j < g.length; j++) g[j] /= x.rows;
+    return Math.sqrt(rss);
+  }
+  const e = new Float64Array(w.length);
+  for (let i = 0; i < w.length; i++) e[i] = w[i] - loss.theta[i];
+  const c = toEigenbasis(loss.cov, e);
+  let q = 0;
+  for (let i = 0; i < c.length; i++) {
+    q += loss.cov.spectrum[i] * c[i] * c[i];
+    c[i] *= loss.cov.spectrum[i];
+  }
+  g.set(fromEigenbasis(loss.cov, c));
+  return Math.sqrt(q);
+}
+
+function lossCurvature(loss: DeepLoss): number {
+  return loss.kind === 'data' ? curvatureRange(loss.x).max : Math.max(...loss.cov.spectrum);
+}
+
+/** Train a copy of `net` on `loss` until converged (see module comment). */
+export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: DeepTrainOptions = {}): DeepTrainResult {
+  const net = cloneNet(net0);
+  const L = net.layers.length;
+  const frozen = new Set(options.frozen ?? []);
+  for (const f of frozen) if (!Number.isInteger(f) || f < 1 || f > L) throw new RangeError(`frozen: layer ${f} is not in [1, ${L}]`);
+  const trainable = net.layers.map((_, j) => !frozen.has(j + 1));
+  const isFlow = options.method === 'flow';
+  const rtol = options.rtol ?? 1e-11;
+  const tol = options.tol ?? (isFlow ? 1e-8 : 1e-10);
+  if (isFlow && tol < 100 * rtol) throw new RangeError(`tol: gradient flow cannot reach a residual below ~100 × rtol = ${100 * rtol}; got tol = ${tol}`);
+  const maxIterations = options.maxIterations ?? 2_000_000;
+  const d = net.d;
+  const g = new Float64Array(d);
+  const scratch = new Float64Array(loss.kind === 'data' ? loss.x.rows : 0);
+  const grads = zerosLike(net);
+  const scaleResidual = loss.kind === 'data' ? 1 / Math.sqrt(loss.x.rows) : 1;
+
+  const evaluate = (): { res: number; gradNorm: number; w: Float64Array } => {
+    const w = endToEnd(net);
+    const res = endToEndGradient(loss, w, g, scratch);
+    layerGradients(net, g, grads);
+    let s = 0;
+    grads.forEach((m, j) => {
+      if (!trainable[j]) return;
+      for (let i = 0; i < m.data.length; i++) s += m.data[i] * m.data[i];
+    });
+    return { res, gradNorm: Math.sqrt(s), w };
+  };
+
+  let state = evaluate();
+  const res0 = state.res;
+  const grad0 = state.gradNorm;
+  const finish = (stop: DeepStop, iterations: number, time?: number): DeepTrainResult => ({
+    net,
+    w: endToEnd(net),
+    converged: stop === 'residual' || stop === 'stationary',
+    iterations,
+    residual: state.res * scaleResidual,
+    stop,
+    time,
+  });
+  const check = (): DeepStop | null => {
+    if (!Number.isFinite(state.res) || state.res > 1e8 * Math.max(res0, 1e-300)) return 'diverged';
+    if (state.res <= tol * res0) return 'residual';
+    if (state.gradNorm <= tol * grad0) return 'stationary';
+    return null;
+  };
+  if (res0 === 0) return finish('residual', 0);
+  if (grad0 === 0) return finish('stationary', 0);
+
+  if ((options.method ?? 'gd') === 'gd') {
+    const lambdaMax = lossCurvature(loss);
+    const factor = options.lrFactor ?? 0.5;
+    for (let it = 1; it <= maxIterations; it++) {
+      let lr: number;
+      if (options.lr === undefined || options.lr === 'auto') {
+        let wn = 0;
+        for (const v of state.w) wn += v * v;
+        wn = Math.max(Math.sqrt(wn), 1e-12);
+        lr = factor / (L * Math.pow(wn, 2 - 2 / L) * lambdaMax);
+      } else lr = options.lr;
+      net.layers.forEach((m, j) => {
+        if (!trainable[j]) return;
+        const gm = grads[j].data;
+        for (let i = 0; i < m.data.length; i++) m.data[i] -= lr * gm[i];
+      });
+      state = evaluate();
+      options.onStep?.(it, net);
+      const stop = check();
+      if (stop) return finish(stop, it);
+    }
+    return finish('max-iterations', maxIterations);
+  }
+
+  // Gradient flow on the trainable parameters.
+  const idx: { layer: number; offset: number; size: number }[] = [];
+  let total = 0;
+  net.layers.forEach((m, j) => {
+    if (!trainable[j]) return;
+    idx.push({ layer: j, offset: total, size: m.data.length });
+    total += m.data.length;
+  });
+  const load = (theta: Float64Array) => {
+    for (const { layer, offset, size } of idx) net.layers[layer].data.set(theta.subarray(offset, offset + size));
+  };
+  const y0 = new Float64Array(total);
+  for (const { layer, offset } of idx) y0.set(net.layers[layer].data, offset);
+  let steps = 0;
+  let stopReason: DeepStop | null = null;
+  const result = dopri5(
+    (_t, theta, dtheta) => {
+      load(theta);
+      evaluate();
+      for (const { layer, offset, size } of idx) {
+        const gm = grads[layer].data;
+        for (let i = 0; i < size; i++) dtheta[offset + i] = -gm[i];
+      }
+    },
+    y0,
+    0,
+    1e12,
+    {
+      rtol,
+      atol: 1e-14,
+      maxSteps: maxIterations,
+      stop: (_t, theta) => {
+        load(theta);
+        state = evaluate();
+        steps++;
+        options.onStep?.(steps, net);
+        stopReason = check();
+        return stopReason !== null;
+      },
+    },
+  );
+  load(result.value);
+  state = evaluate();
+  if (stopReason) return finish(stopReason, result.accepted, result.t);
+  // 'end': the flow reached t = 1e12 without converging (e.g. stuck at the saddle of a tiny init).
+  const reason: DeepStop = result.stoppedBy === 'not-finite' ? 'diverged' : result.stoppedBy === 'end' ? 'time-limit' : 'max-iterations';
+  return finish(reason, result.accepted, result.t);
+}
