@@ -22,6 +22,7 @@ describe('ftlab CLI', () => {
     const ids = (JSON.parse(r.stdout) as { id: string }[]).map((x) => x.id);
     expect(ids).toContain('shachaf-linear-risk');
     expect(ids).toContain('shachaf-similarity');
+    for (const id of ['shachaf-depth', 'shachaf-scale', 'shachaf-freeze', 'shachaf-ntk']) expect(ids).toContain(id);
     expect(ftlab('list').stdout).toMatch(/shachaf-linear-risk/);
   });
 
@@ -109,5 +110,22 @@ describe('ftlab CLI', () => {
     expect(svg).toMatch(/target samples n/);
     const png = readFileSync(join(dir, 'shachaf-linear-risk.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('reproduces shachaf-scale (quick): gradient-flow points coincide with the implicit-bias theory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ftlab-fig-'));
+    const r = ftlab('reproduce', 'shachaf-scale', '--quick', '--out', dir, '--no-png');
+    expect(r.status).toBe(0);
+    const fig = JSON.parse(readFileSync(join(dir, 'shachaf-scale.json'), 'utf8')) as FigureData;
+    const sims = fig.series.filter((s) => s.kind === 'simulation');
+    expect(sims.length).toBe(4); // L = 1 and 7, two panels (L = ∞ is theory only)
+    for (const sim of sims) {
+      const theory = fig.series.find((s) => s.kind === 'theory' && s.panel === sim.panel && s.group === sim.group)!;
+      sim.y.values.forEach((v, i) => {
+        expect(sim.converged![i]).toBe(true);
+        // same datasets on both sides: the flow lands on the closed form, far inside the Monte-Carlo error
+        expect(Math.abs(v - theory.y.values[i])).toBeLessThan(1e-5 * theory.y.values[i]);
+      });
+    }
   });
 });

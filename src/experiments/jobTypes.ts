@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { linearFineTuneJob } from './jobs/linearFineTune.js';
 import { deepLinearFineTuneJob } from './jobs/deepLinearFineTune.js';
+import { reluNtkFineTuneJob } from './jobs/reluNtkFineTune.js';
 
 export interface JobStatus {
   converged: boolean;
@@ -30,6 +31,7 @@ export interface JobType<S extends z.ZodType = z.ZodType> {
 export const JOB_TYPES: Record<string, JobType> = {
   [linearFineTuneJob.name]: linearFineTuneJob as unknown as JobType,
   [deepLinearFineTuneJob.name]: deepLinearFineTuneJob as unknown as JobType,
+  [reluNtkFineTuneJob.name]: reluNtkFineTuneJob as unknown as JobType,
 };
 
 export function getJobType(name: string): JobType {

@@ -9,7 +9,7 @@
  * (W_1 = s v_1 uᵀ, W_j = s v_j v_{j−1}ᵀ, W_L = s v_{L−1}ᵀ, s = ‖θ_S‖^{1/L}, u = θ_S/‖θ_S‖) and small
  * random initialisations.
  */
-import { type Mat, zeros } from '../numeric/matrix.js';
+import { type Mat, zeros, matVec, matTVec } from '../numeric/matrix.js';
 import type { Rng } from '../numeric/rng.js';
 
 export interface DeepLinearNet {
@@ -61,32 +61,8 @@ export function unflattenInto(net: DeepLinearNet, flat: ArrayLike<number>): void
 export function endToEnd(net: DeepLinearNet): Float64Array {
   const L = net.layers.length;
   let v: Float64Array = Float64Array.from(net.layers[L - 1].data); // 1 × k_{L−1}
-  for (let j = L - 2; j >= 0; j--) v = vecTimesMat(v, net.layers[j]);
+  for (let j = L - 2; j >= 0; j--) v = matTVec(net.layers[j], v); // row vector times W_j = W_jᵀ v
   return v;
-}
-
-/** v W for a row vector v (length m.rows). */
-function vecTimesMat(v: Float64Array, m: Mat): Float64Array {
-  const out = new Float64Array(m.cols);
-  for (let i = 0; i < m.rows; i++) {
-    const vi = v[i];
-    if (vi === 0) continue;
-    const off = i * m.cols;
-    for (let j = 0; j < m.cols; j++) out[j] += vi * m.data[off + j];
-  }
-  return out;
-}
-
-/** W v for a column vector v (length m.cols). */
-function matTimesVec(m: Mat, v: Float64Array): Float64Array {
-  const out = new Float64Array(m.rows);
-  for (let i = 0; i < m.rows; i++) {
-    let s = 0;
-    const off = i * m.cols;
-    for (let j = 0; j < m.cols; j++) s += m.data[off + j] * v[j];
-    out[i] = s;
-  }
-  return out;
 }
 
 /**
@@ -97,7 +73,7 @@ export function layerGradients(net: DeepLinearNet, g: Float64Array, grads: Mat[]
   const L = net.layers.length;
   // forward sweep of g: h[0] = g, h[j] = W_j h[j−1] (layers 1-based in the comment, 0-based here)
   const h: Float64Array[] = [g];
-  for (let j = 0; j < L - 1; j++) h.push(matTimesVec(net.layers[j], h[j]));
+  for (let j = 0; j < L - 1; j++) h.push(matVec(net.layers[j], h[j]));
   // backward sweep: a for layer L is [1]; a_{j} = W_{j+1}ᵀ a_{j+1}
   let a: Float64Array = new Float64Array([1]);
   for (let j = L - 1; j >= 0; j--) {
@@ -108,7 +84,7 @@ export function layerGradients(net: DeepLinearNet, g: Float64Array, grads: Mat[]
       const off = r * grad.cols;
       for (let c = 0; c < grad.cols; c++) grad.data[off + c] = ar * hin[c];
     }
-    if (j > 0) a = vecTimesMat(a, net.layers[j]);
+    if (j > 0) a = matTVec(net.layers[j], a);
   }
 }
 

@@ -8,8 +8,10 @@
  * gradient g = ∇_w l, pushed to the layers by `layerGradients`.
  *
  * Stopping: "residual" when ‖Xw − y‖ ≤ tol · ‖Xw₀ − y‖ (for the population loss: ‖Σ^{1/2}(w − θ)‖ ≤
- * tol · initial); "stationary" when the gradient of the trainable parameters has fallen to tol times its
- * initial norm (the fixed point of a frozen network that cannot interpolate); otherwise
+ * tol · initial); "stationary" when the residual is orthogonal to what the trainable layers can move, to
+ * working accuracy — ‖∇_θ l‖ ≤ tol · ‖J‖ ‖r‖/n with ‖J‖² ≈ n λ_max L ‖w‖^{2−2/L} the squared Jacobian
+ * norm of a balanced network (the LSQR test; it fires at the fixed point of a frozen network that
+ * cannot interpolate, and is independent of how close to stationary the run started); otherwise
  * "max-iterations" / "time-limit" (flow reached t = 1e12) / "diverged" (not converged).
  *
  * GD step: `lr` may be a number or 'auto' = lrFactor / (L ‖w‖^{2−2/L} λ_max), recomputed every step from
@@ -119,9 +121,16 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
     return { res, gradNorm: Math.sqrt(s), w };
   };
 
+  const lambdaMax = lossCurvature(loss);
+  const perSample = loss.kind === 'data' ? 1 / Math.sqrt(loss.x.rows) : 1;
+  /** tol · ‖J‖‖r‖/n for the current state (see module comment). */
+  const stationaryThreshold = (): number => {
+    let wn = 0;
+    for (const v of state.w) wn += v * v;
+    return tol * Math.sqrt(L * Math.pow(Math.max(wn, 1e-300), 1 - 1 / L) * lambdaMax) * perSample * state.res;
+  };
   let state = evaluate();
   const res0 = state.res;
-  const grad0 = state.gradNorm;
   const finish = (stop: DeepStop, iterations: number, time?: number): DeepTrainResult => ({
     net,
     w: endToEnd(net),
@@ -134,14 +143,13 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
   const check = (): DeepStop | null => {
     if (!Number.isFinite(state.res) || state.res > 1e8 * Math.max(res0, 1e-300)) return 'diverged';
     if (state.res <= tol * res0) return 'residual';
-    if (state.gradNorm <= tol * grad0) return 'stationary';
+    if (state.gradNorm <= stationaryThreshold()) return 'stationary';
     return null;
   };
   if (res0 === 0) return finish('residual', 0);
-  if (grad0 === 0) return finish('stationary', 0);
+  if (state.gradNorm === 0) return finish('stationary', 0);
 
   if ((options.method ?? 'gd') === 'gd') {
-    const lambdaMax = lossCurvature(loss);
     const factor = options.lrFactor ?? 0.5;
     for (let it = 1; it <= maxIterations; it++) {
       let lr: number;

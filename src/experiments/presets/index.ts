@@ -3,8 +3,9 @@ import type { FigurePreset } from './types.js';
 import { shachafLinearRisk } from './shachafLinearRisk.js';
 import { shachafSimilarity } from './shachafSimilarity.js';
 import { shachafDepth, shachafFreeze, shachafScale } from './shachafDeep.js';
+import { shachafNtk } from './shachafNtk.js';
 
-export const PRESETS: FigurePreset[] = [shachafLinearRisk, shachafSimilarity, shachafDepth, shachafScale, shachafFreeze];
+export const PRESETS: FigurePreset[] = [shachafLinearRisk, shachafSimilarity, shachafDepth, shachafScale, shachafFreeze, shachafNtk];
 
 export function getPreset(id: string): FigurePreset {
   const p = PRESETS.find((x) => x.id === id);

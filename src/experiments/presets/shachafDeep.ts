@@ -213,7 +213,7 @@ export const shachafScale: FigurePreset = {
 
 const FREEZE_D = 40;
 const FREEZE_L = 4;
-const FREEZE_NS = [2, 5, 10, 15, 20, 30, 38];
+const FREEZE_NS = [2, 5, 10, 15, 20, 25, 30, 35];
 const REGIMES = [
   { label: 'all layers trained', frozen: [] as number[] },
   { label: 'W₁ frozen', frozen: [1] },
@@ -227,17 +227,19 @@ export const shachafFreeze: FigurePreset = {
   description:
     `Σ = I, d = ${FREEZE_D}, depth ${FREEZE_L} (hidden width 4) from the balanced rank-one network with end-to-end θ_S; θ_T = θ_S + 0.7 ξ, noiseless. ` +
     'With W₁ frozen the network can only rescale θ_S: it converges to the least-squares multiple c*θ_S and its risk stays above the floor ' +
-    'min_c ‖θ_T − cθ_S‖² however large n is. Training only W₁ reproduces linear fine-tuning θ_S + X⁺(y − Xθ_S). Gradient flow to convergence.',
+    'min_c ‖θ_T − cθ_S‖² however large n is. Training only W₁ reproduces linear fine-tuning θ_S + X⁺(y − Xθ_S). Gradient flow to convergence. ' +
+    'When the least-squares multiple c* is negative (possible at very small n), gradient flow from the balanced network cannot change the sign of c: ' +
+    'the layer scales shrink together into the saddle w = 0 and the run is reported as not converged (drawn as a cross), not hidden.',
   defaultSeeds: 40,
   quickSeeds: 6,
   jobs({ seeds, quick }: PresetOptions): JobSpec[] {
-    const ns = quick ? [5, 20, 38] : FREEZE_NS;
+    const ns = quick ? [5, 20, 35] : FREEZE_NS;
     const specs: JobSpec[] = [];
     for (const r of REGIMES) for (const n of ns) specs.push(...seedsOf({ d: FREEZE_D, n, alpha: 1, eps: 0.7, depth: FREEZE_L, frozen: r.frozen }, seeds));
     return specs;
   },
   build(lookup: ResultLookup, { seeds, quick }: PresetOptions): FigureData {
-    const ns = quick ? [5, 20, 38] : FREEZE_NS;
+    const ns = quick ? [5, 20, 35] : FREEZE_NS;
     const series: Series[] = [];
     const panel = '';
     for (const r of REGIMES) {
