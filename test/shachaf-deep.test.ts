@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { linearInstance, linearProblemSchema, sampleLinearData, type LinearProblemInput } from '../src/tasks/linearTeachers.js';
 import { balancedRankOne, balanceResidual, endToEnd, layerGradients, randomInit, zerosLike, type DeepLinearNet } from '../src/models/deepLinear.js';
 import { trainDeepLinear } from '../src/training/deepLinear.js';
-import { deepFineTunedSolution, effectiveSourceScale, frozenFirstLayerSolution, frozenRiskFloor, invariantDefect, solveKappa } from '../src/theory/shachaf/deep.js';
+import { deepFineTunedSolution, effectiveSourceRisk, effectiveSourceScale, frozenFirstLayerSolution, frozenRiskFloor, invariantDefect, solveKappa } from '../src/theory/shachaf/deep.js';
 import { exactRisk, fineTunedSolution } from '../src/theory/shachaf/linear.js';
 import { dot, relativeMaxDiff, matVec } from '../src/numeric/matrix.js';
 import { createRng } from '../src/numeric/rng.js';
@@ -168,6 +168,15 @@ describe('implicit bias of deep fine-tuning (digest §4.2)', () => {
     expect(errors[1]).toBeLessThan(1e-3);
   });
 
+  it('R_L equals the risk of linear fine-tuning from the effective source κ_L θ_S (noiseless, digest §4.3)', () => {
+    const { inst, data } = setup();
+    for (const L of [1, 3, 10, Infinity]) {
+      const sol = deepFineTunedSolution(data.x, data.y, inst.thetaS, L);
+      const risk = exactRisk(inst.cov, sol.w, inst.thetaT);
+      expect(effectiveSourceRisk(inst.cov, data.x, inst.thetaS, inst.thetaT, sol.kappa)).toBeCloseTo(risk, 10);
+    }
+  });
+
   it('κ_L: 1 at L = 1, increasing towards κ_∞, and the infinite-depth solution is invariant to the scale of θ_S', () => {
     const { inst, data } = setup();
     const k = [1, 2, 7, 50, 1000].map((L) => deepFineTunedSolution(data.x, data.y, inst.thetaS, L).kappa);
@@ -223,5 +232,9 @@ describe('deep-linear-finetune job', () => {
     }
     expect(() => makeJob({ type: 'deep-linear-finetune', params: { problem, depth: 3, training: { frozen: [5] } }, seed: 0 })).toThrow(/training\.frozen: expected layer indices in \[1, depth = 3\]/);
     expect(() => makeJob({ type: 'deep-linear-finetune', params: { problem, depth: 0 }, seed: 0 })).toThrow(/depth/);
+    expect(() => makeJob({ type: 'deep-linear-finetune', params: { problem, depth: 3, hiddenWidths: [5] }, seed: 0 })).toThrow(/hiddenWidths: expected depth − 1 = 2 widths/);
+    // the limit does not depend on the hidden widths (digest §4.2)
+    const mixed = executeJob(makeJob({ type: 'deep-linear-finetune', params: { problem, depth: 3, hiddenWidths: [7, 2] }, seed: 3 }));
+    expect(mixed.ok && mixed.output.metrics['distanceToTheory']).toBeLessThan(1e-6);
   });
 });

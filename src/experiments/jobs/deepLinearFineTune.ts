@@ -27,7 +27,9 @@ export const deepLinearFineTuneParams = z
     problem: linearProblemSchema,
     /** Depth L (an integer ≥ 1), or "Infinity" for the theory-only L → ∞ limit. */
     depth: z.union([intIn(1, 1000), z.literal('Infinity')]),
+    /** Width of every hidden layer, unless `hiddenWidths` lists them one by one (length depth − 1). */
     hiddenWidth: intIn(1, 4096).default(4),
+    hiddenWidths: z.array(intIn(1, 4096)).optional(),
     /** End-to-end scale c_S of the source network and c_T of the target teacher. */
     sourceScale: numAbove(0, 1e6).default(1),
     targetScale: numAbove(0, 1e6).default(1),
@@ -56,6 +58,8 @@ export const deepLinearFineTuneParams = z
       if (f > L) ctx.addIssue({ code: 'custom', path: ['training', 'frozen'], message: `expected layer indices in [1, depth = ${L}]` });
     }
     if (p.training.frozen.length >= L) ctx.addIssue({ code: 'custom', path: ['training', 'frozen'], message: 'at least one layer must stay trainable' });
+    if (p.hiddenWidths && L !== Infinity && p.hiddenWidths.length !== L - 1)
+      ctx.addIssue({ code: 'custom', path: ['hiddenWidths'], message: `expected depth − 1 = ${L - 1} widths` });
     if (L === Infinity && p.training.frozen.length > 0) ctx.addIssue({ code: 'custom', path: ['training', 'frozen'], message: 'the L = ∞ limit is theory only (no frozen layers)' });
   });
 
@@ -106,7 +110,7 @@ export const deepLinearFineTuneJob: JobType<typeof deepLinearFineTuneParams> = {
     metrics['targetNorm2'] = norm2;
     if (L === Infinity) return { metrics, status: { converged: theoryConverged, iterations: 0, residual: 0 } };
 
-    const widths = Array(L - 1).fill(params.hiddenWidth) as number[];
+    const widths = params.hiddenWidths ?? (Array(L - 1).fill(params.hiddenWidth) as number[]);
     let net: DeepLinearNet;
     if (params.init.kind === 'balanced') {
       net = balancedRankOne(thetaS, widths);

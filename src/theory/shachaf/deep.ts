@@ -6,7 +6,8 @@
  *  - the limit w_L = X⁺y + κ_L (I − P) θ_S with κ_L = (ρ/‖θ_S‖)^{(L−1)/L}, where ρ = ‖w_L‖ is the unique
  *    positive root of ρ² = A + B (ρ/s)^{2(L−1)/L}, A = ‖X⁺y‖², B = ‖(I − P)θ_S‖², s = ‖θ_S‖;
  *  - the infinite-depth limit κ_∞ = ‖X⁺y‖/‖Pθ_S‖, which is invariant to the scale of θ_S;
- *  - the effective source κ_L θ_S; rescaling θ_S by c acts like c^{1/L} (source-scaling rule);
+ *  - §4.3 the effective source κ_L θ_S: noiselessly R_L = ‖Σ^{1/2}(I − P)(θ_T − κ_L θ_S)‖², i.e. a depth-L
+ *    fine-tune is a linear fine-tune from κ_L θ_S; rescaling θ_S by c acts like c^{1/L} (source scaling);
  *  - freezing W_1 of a balanced (rank-one) network confines w to span(θ_S): the limit is the
  *    least-squares multiple c* θ_S and the risk cannot fall below min_c ‖Σ^{1/2}(θ_T − cθ_S)‖²;
  *    training only W_1 gives the depth-1 (linear) solution θ_S + X⁺(y − Xθ_S).
@@ -100,6 +101,16 @@ export function invariantDefect(x: Mat, w: ArrayLike<number>, thetaS: ArrayLike<
     den += perpS * perpS;
   }
   return Math.sqrt(num / Math.max(den, 1e-300));
+}
+
+/**
+ * R_L through the effective source (digest §4.3, noiseless labels): ‖Σ^{1/2}(I − P)(θ_T − κ_L θ_S)‖².
+ * Equals the exact risk of the depth-L limit when y = Xθ_T.
+ */
+export function effectiveSourceRisk(cov: Covariance, x: Mat, thetaS: ArrayLike<number>, thetaT: ArrayLike<number>, kappa: number): number {
+  const deltaL = Float64Array.from(thetaT, (v, i) => v - kappa * thetaS[i]);
+  const p = minNormSolve(x, matVec(x, deltaL));
+  return sigmaNorm2(cov, Float64Array.from(deltaL, (v, i) => v - p[i]));
 }
 
 /** Least-squares multiple of θ_S on the data: the limit of fine-tuning with W_1 frozen (balanced start). */
