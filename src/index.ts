@@ -33,5 +33,8 @@ export * from './experiments/reproduce.js';
 export * from './experiments/presets/index.js';
 export type { FigurePreset, PresetOptions } from './experiments/presets/types.js';
 export * from './store/store.js';
+export * from './queue/connection.js';
+export * from './queue/executor.js';
+export * from './queue/worker.js';
 export * from './plots/figure.js';
 export * from './plots/render.js';

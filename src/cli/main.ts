@@ -17,6 +17,28 @@ import { summarize } from '../numeric/stats.js';
 import { THEORY, evaluateTheoryGrid, getTheory } from '../theory/registry.js';
 import { CODE_VERSION } from '../experiments/job.js';
 import { createProgress } from './progress.js';
+import { RedisQueueExecutor, type QueueStatus } from '../queue/executor.js';
+import { startQueueWorker } from '../queue/worker.js';
+import { DEFAULT_QUEUE_NAME, redactUrl } from '../queue/connection.js';
+import type { JobExecutor } from '../experiments/pool.js';
+
+/** Coordinator-side status lines on stderr for queued sweeps. */
+function queueStatusPrinter(): (s: QueueStatus) => void {
+  let last = '';
+  return (s) => {
+    const workers = Object.entries(s.perWorker)
+      .map(([w, n]) => `${w}: ${n}`)
+      .join(', ');
+    const line = `queue: ${s.done} done, ${s.running} running, ${s.waiting} waiting, ${s.failed} failed${s.collectedOnStart ? ` (${s.collectedOnStart} collected from before)` : ''}${workers ? ` | ${workers}` : ''}`;
+    if (line !== last) process.stderr.write(line + '\n');
+    last = line;
+  };
+}
+
+function executorFor(opts: { workers?: number; queue?: string; queueName: string }): JobExecutor {
+  if (opts.queue) return new RedisQueueExecutor(opts.queue, { queueName: opts.queueName, onStatus: queueStatusPrinter() });
+  return createExecutor(opts.workers);
+}
 
 class UsageError extends Error {}
 
@@ -71,8 +93,10 @@ program
   .option('--workers <n>', 'worker threads (0 = run inline; default one per core)', parseIntOption('--workers', 0, 256))
   .option('--quick', 'a smaller grid and fewer seeds, for a first look')
   .option('--no-png', 'skip the PNG rendering')
+  .option('--queue <url>', 'spread the jobs over `ftlab worker`s through a BullMQ queue on Redis (redis://[:password@]host:port[/db])')
+  .option('--queue-name <name>', 'queue name on the Redis server', DEFAULT_QUEUE_NAME)
   .option('--json', 'print the figure JSON on stdout')
-  .action(async (id: string, opts: { seeds?: number; out: string; workers?: number; quick?: boolean; png: boolean; json?: boolean }) => {
+  .action(async (id: string, opts: { seeds?: number; out: string; workers?: number; quick?: boolean; png: boolean; json?: boolean; queue?: string; queueName: string }) => {
     const progress = createProgress(id);
     let result;
     try {
@@ -81,6 +105,7 @@ program
         quick: opts.quick,
         outDir: opts.out,
         workers: opts.workers,
+        executor: opts.queue ? executorFor(opts) : undefined,
         png: opts.png,
         onProgress: (p) => progress.update(p),
         command: `ftlab ${process.argv.slice(2).join(' ')}`,
@@ -110,12 +135,14 @@ program
   .argument('<spec>', 'path to a .json, .yaml or .yml sweep spec')
   .option('--out <dir>', 'output folder', 'out')
   .option('--workers <n>', 'worker threads (0 = inline; default one per core)', parseIntOption('--workers', 0, 256))
+  .option('--queue <url>', 'spread the jobs over `ftlab worker`s through a BullMQ queue on Redis (redis://[:password@]host:port[/db])')
+  .option('--queue-name <name>', 'queue name on the Redis server', DEFAULT_QUEUE_NAME)
   .option('--json', 'print the summary as JSON')
-  .action(async (specPath: string, opts: { out: string; workers?: number; json?: boolean }) => {
+  .action(async (specPath: string, opts: { out: string; workers?: number; json?: boolean; queue?: string; queueName: string }) => {
     const sweep = expandSweep(readSweepSpec(specPath));
     mkdirSync(opts.out, { recursive: true });
     const store = openStore(opts.out);
-    const executor = createExecutor(opts.workers);
+    const executor = executorFor(opts);
     const progress = createProgress(sweep.spec.name);
     const jobs = sweep.jobs.flat();
     let summary;
@@ -203,6 +230,44 @@ program
     if (opts.json || args.includes('--json')) return printJson({ theory: fn.name, rows });
     const header = [...fn.params.map((p) => p.name), ...fn.outputs];
     process.stdout.write(table([header, ...rows.map((r) => [...fn.params.map((p) => String(r.params[p.name])), ...fn.outputs.map((o) => fmt(r.values[o]))])]));
+  });
+
+program
+  .command('worker')
+  .description('process ftlab jobs from a BullMQ queue on Redis until stopped (Ctrl-C); runs only ftlab job types with validated parameters')
+  .requiredOption('--queue <url>', 'Redis URL, redis://[:password@]host:port[/db]')
+  .option('--queue-name <name>', 'queue name on the Redis server', DEFAULT_QUEUE_NAME)
+  .option('--concurrency <n>', 'jobs at once (worker threads)', parseIntOption('--concurrency', 1, 256), 1)
+  .option('--name <name>', 'worker name shown in the coordinator’s progress (default host:pid)')
+  .option('--lock-ms <ms>', 'job lock duration: how soon a dead worker’s job is retried elsewhere', parseIntOption('--lock-ms', 500, 3_600_000), 30_000)
+  .action(async (opts: { queue: string; queueName: string; concurrency: number; name?: string; lockMs: number }) => {
+    const worker = startQueueWorker(opts.queue, { queueName: opts.queueName, concurrency: opts.concurrency, name: opts.name, lockMs: opts.lockMs });
+    await worker.waitUntilReady();
+    process.stderr.write(`ftlab worker ${worker.opts.name ?? ''}: processing queue "${opts.queueName}" on ${redactUrl(opts.queue)} with concurrency ${opts.concurrency}\n`);
+    worker.on('completed', (job) => process.stderr.write(`done ${job.id}\n`));
+    worker.on('failed', (job, err) => process.stderr.write(`failed ${job?.id}: ${err.message}\n`));
+    await new Promise<void>((resolve) => {
+      const stop = () => void worker.close().then(resolve);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  });
+
+program
+  .command('retry')
+  .description('retry every failed job of a BullMQ queue (their errors are kept until then)')
+  .requiredOption('--queue <url>', 'Redis URL, redis://[:password@]host:port[/db]')
+  .option('--queue-name <name>', 'queue name on the Redis server', DEFAULT_QUEUE_NAME)
+  .option('--json', 'print JSON')
+  .action(async (opts: { queue: string; queueName: string; json?: boolean }) => {
+    const executor = new RedisQueueExecutor(opts.queue, { queueName: opts.queueName });
+    try {
+      const retried = await executor.retryFailed();
+      if (opts.json) printJson({ retried });
+      else process.stdout.write(`${retried} failed job(s) moved back to the queue\n`);
+    } finally {
+      await executor.close();
+    }
   });
 
 async function main(): Promise<void> {

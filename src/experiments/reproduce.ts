@@ -9,7 +9,7 @@ import { makeJob, CODE_VERSION, type Job } from './job.js';
 import { getPreset } from './presets/index.js';
 import { lookupVia, type PresetOptions } from './presets/types.js';
 import { runJobs, type RunProgress, type RunSummary } from './runner.js';
-import { createExecutor } from './pool.js';
+import { createExecutor, type JobExecutor } from './pool.js';
 import { openStore } from '../store/store.js';
 import { figureToCsv, tableToCsv, type FigureData } from '../plots/figure.js';
 import { renderSvg, svgToPng, vegaLiteSpec } from '../plots/render.js';
@@ -22,6 +22,8 @@ export interface ReproduceOptions {
   png?: boolean;
   onProgress?: (p: RunProgress) => void;
   command?: string;
+  /** Run the jobs here instead of on the in-process pool (e.g. a RedisQueueExecutor). */
+  executor?: JobExecutor;
 }
 
 export interface ReproduceResult {
@@ -39,7 +41,7 @@ export async function reproduce(id: string, options: ReproduceOptions): Promise<
   const jobs: Job[] = preset.jobs(presetOptions).map(makeJob);
   mkdirSync(options.outDir, { recursive: true });
   const store = openStore(options.outDir);
-  const executor = createExecutor(options.workers);
+  const executor = options.executor ?? createExecutor(options.workers);
   try {
     store.recordSweep(`reproduce:${id}${quick ? ':quick' : ''}:seeds=${seeds}`, { figure: id, seeds, quick }, jobs.map((j) => j.hash));
     const summary = await runJobs(jobs, store, executor, options.onProgress);
