@@ -185,3 +185,26 @@ describe('closed-form pieces', () => {
     expect(() => similarityHeadTail(inst.cov, delta, -1, 10)).toThrow(/k: expected an integer/);
   });
 });
+
+describe('dual (row-space) formulation of GD', () => {
+  it('is an exact reduction: the same iterates as primal GD up to round-off, at the same iteration count', () => {
+    const { problem, inst } = instance(base);
+    const data = sampleLinearData(inst, problem.n, problem.noise, 5);
+    for (const maxIterations of [7, 1_000_000]) {
+      const primal = gradientDescentLeastSquares(data.x, data.y, inst.thetaS, { formulation: 'primal', maxIterations });
+      const dual = gradientDescentLeastSquares(data.x, data.y, inst.thetaS, { formulation: 'dual', maxIterations });
+      expect(dual.lr).toBe(primal.lr);
+      expect(relativeMaxDiff(dual.value, primal.value)).toBeLessThan(1e-10);
+      if (maxIterations > 7) {
+        expect(dual.converged && primal.converged).toBe(true);
+        expect(Math.abs(dual.iterations - primal.iterations)).toBeLessThanOrEqual(1);
+        expect(relativeMaxDiff(dual.value, fineTunedSolution(data.x, data.y, inst.thetaS))).toBeLessThan(1e-8);
+      }
+    }
+    expect(() => gradientDescentLeastSquares(matrixTall(), new Float64Array(5), new Float64Array(2), { formulation: 'dual' })).toThrow(/dual formulation needs n ≤ d/);
+  });
+});
+
+function matrixTall() {
+  return { rows: 5, cols: 2, data: Float64Array.from({ length: 10 }, (_, i) => Math.sin(i + 1)) };
+}
