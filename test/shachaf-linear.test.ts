@@ -201,6 +201,13 @@ describe('dual (row-space) formulation of GD', () => {
         expect(relativeMaxDiff(dual.value, fineTunedSolution(data.x, data.y, inst.thetaS))).toBeLessThan(1e-8);
       }
     }
+    // rank-deficient G (n > rank Σ, noisy labels): the stationarity test is confirmed on the true residual
+    const lowRank = instance({ ...base, d: 100, n: 50, covariance: { spectrum: { kind: 'lowRank', rank: 40, scale: 2.5 }, basis: 'identity' }, noise: 0.1 });
+    const lrData = sampleLinearData(lowRank.inst, 50, 0.1, 19);
+    const stat = gradientDescentLeastSquares(lrData.x, lrData.y, lowRank.inst.thetaS, { formulation: 'dual', maxIterations: 100_000 });
+    expect(stat.converged).toBe(true);
+    expect(stat.stop).toBe('stationary');
+    expect(relativeMaxDiff(stat.value, fineTunedSolution(lrData.x, lrData.y, lowRank.inst.thetaS))).toBeLessThan(1e-8);
     expect(() => gradientDescentLeastSquares(matrixTall(), new Float64Array(5), new Float64Array(2), { formulation: 'dual' })).toThrow(/dual formulation needs n ≤ d/);
   });
 });
