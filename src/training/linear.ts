@@ -15,7 +15,7 @@ export const linearTrainingSchema = z
     /** Relative tolerance on the training residual / gradient. */
     tol: numAbove(0, 1e-2).default(1e-10),
     maxIterations: intIn(1, 1e9).default(2_000_000),
-    /** Step size; omitted = 1/λ_max(XᵀX/n). */
+    /** Step size; omitted = 2/(λ_max + λ_min⁺) of XᵀX/n (see training/gd.ts). */
     lr: numAbove(0, 1e6).optional(),
   })
   .strict();

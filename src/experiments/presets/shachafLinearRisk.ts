@@ -44,8 +44,8 @@ export const shachafLinearRisk: FigurePreset = {
   description:
     `d = ${D}, x ~ N(0, Σ) with Σ isotropic, power law λ_i = 1/i, or rank 40 with s² = 2.5 (identity eigenbasis); ` +
     `θ_S ~ N(0, I/d), θ_T = α θ_S + ε ξ with ε = 0.5 and α = 1 (similar) or −0.5 (dissimilar: fine-tuning is worse than scratch); one fixed teacher pair per panel (instance seed 1); label noise σ = ${NOISE}. ` +
-    'Simulation: full-batch GD on (1/2n)‖Xw − y‖² from θ_S (fine-tune) and from 0 (scratch), step 1/λ_max, run until the ' +
-    'training residual or gradient falls below 1e-10 of its initial value; exact population risk (w − θ_T)ᵀΣ(w − θ_T), mean ± 2 s.e. over seeds. ' +
+    'Simulation: full-batch GD on (1/2n)‖Xw − y‖² from θ_S (fine-tune) and from 0 (scratch), fixed step 2/(λ_max + λ_min⁺), run until the ' +
+    'training residual falls below 1e-10 of its start or the residual is orthogonal to the data to that accuracy; exact population risk (w − θ_T)ᵀΣ(w − θ_T), mean ± 2 s.e. over seeds. ' +
     'Theory: exact expectation (isotropic, low rank; digest §3.3b–c) or the ridgeless deterministic equivalent (power law).',
   defaultSeeds: 20,
   quickSeeds: 4,
