@@ -14,6 +14,7 @@ import type { SolverResult } from '../numeric/solve.js';
 import { axpyInPlace, gemv, gemvT, residualAndGradient } from '../kernels/linear.js';
 import { gramRows, transpose } from '../numeric/matrix.js';
 import { symEig } from '../numeric/linalg.js';
+import { createWasmWorkspace, type WasmWorkspace } from '../kernels/wasm.js';
 
 export type GdStop = 'residual' | 'stationary' | 'max-iterations' | 'diverged';
 
@@ -33,6 +34,12 @@ export interface GdOptions {
    * to the primal iterates up to round-off. 'auto' (default) uses dual when n ≤ d.
    */
   formulation?: 'primal' | 'dual' | 'auto';
+  /**
+   * Which kernels run the step loop: 'wasm' (WebAssembly SIMD, kernels/wasm.ts), 'js' (the TypeScript
+   * reference, kernels/linear.ts), or 'auto' (default: wasm when built and supported, else js). Both
+   * compute the same quantities; they differ only in floating-point summation order.
+   */
+  kernel?: 'js' | 'wasm' | 'auto';
 }
 
 export interface GdResult extends SolverResult<Float64Array> {
@@ -102,19 +109,31 @@ export function gradientDescentLeastSquares(x: Mat, y: Float64Array, w0: ArrayLi
   } else lr = options.lr;
   if (!(lr > 0) || !Number.isFinite(lr)) throw new RangeError(`gradientDescent: lr must be a positive finite number, got ${lr}`);
 
-  const w = Float64Array.from(w0);
-  const r = new Float64Array(n);
-  const g = new Float64Array(d);
+  const kernel = options.kernel ?? 'auto';
+  const ws: WasmWorkspace | null = kernel === 'js' ? null : createWasmWorkspace(dual ? n * n + 3 * n : n * d + 2 * d + 2 * n);
+  if (kernel === 'wasm' && !ws) throw new Error('gradientDescent: the WebAssembly kernels are not available (build them with `npm run build`)');
+
+  // The primal state lives in the wasm workspace when it runs the loop; w is copied out at the end.
+  const X = ws && !dual ? ws.alloc(n * d, data) : null;
+  const W = ws && !dual ? ws.alloc(d, w0) : null;
+  const Y = ws && !dual ? ws.alloc(n, y) : null;
+  const R = ws && !dual ? ws.alloc(n) : null;
+  const Gv = ws && !dual ? ws.alloc(d) : null;
+  const w = W ? W.view : Float64Array.from(w0);
+  const r = R ? R.view : new Float64Array(n);
+  const g = Gv ? Gv.view : new Float64Array(d);
+  const residualGradient = (): number =>
+    ws && X && W && Y && R && Gv ? ws.residualAndGradient(X, n, d, W, Y, R, Gv) : residualAndGradient(data, n, d, w, y, r, g);
   /** ‖Xᵀr‖ (g holds Xᵀr, unscaled). */
   const xtr = () => {
     let s = 0;
     for (let j = 0; j < d; j++) s += g[j] * g[j];
     return Math.sqrt(s);
   };
-  let rss = residualAndGradient(data, n, d, w, y, r, g);
+  let rss = residualGradient();
   const r0 = Math.sqrt(rss);
   const result = (stop: GdStop, iterations: number): GdResult => ({
-    value: w,
+    value: W ? Float64Array.from(w) : w,
     converged: stop === 'residual' || stop === 'stationary',
     iterations,
     residual: Math.sqrt(rss / n),
@@ -125,10 +144,10 @@ export function gradientDescentLeastSquares(x: Mat, y: Float64Array, w0: ArrayLi
   if (r0 === 0) return result('residual', 0);
   if (xtr() <= tol * opNorm * r0) return result('stationary', 0);
   const step = lr / n;
-  if (dual && gram) return dualLoop(x, y, w, r, gram, step, tol, opNorm, maxIterations, lr);
+  if (dual && gram) return dualLoop(x, y, w, r, gram, step, tol, opNorm, maxIterations, lr, ws);
   for (let it = 1; it <= maxIterations; it++) {
     axpyInPlace(w, step, g);
-    rss = residualAndGradient(data, n, d, w, y, r, g);
+    rss = residualGradient();
     if (!Number.isFinite(rss) || Math.sqrt(rss) > 1e8 * r0) return result('diverged', it);
     if (Math.sqrt(rss) <= tol * r0) return result('residual', it);
     if (xtr() <= tol * opNorm * Math.sqrt(rss)) return result('stationary', it);
@@ -152,10 +171,17 @@ function dualLoop(
   opNorm: number,
   maxIterations: number,
   lr: number,
+  ws: WasmWorkspace | null,
 ): GdResult {
   const { rows: n, cols: d, data } = x;
   const a = new Float64Array(n);
-  const gr = new Float64Array(n);
+  // With a workspace, G, r and G r live in wasm memory and G r runs as the SIMD kernel.
+  const GM = ws ? ws.alloc(n * n, gram.data) : null;
+  const Rw = ws ? ws.alloc(n, r) : null;
+  const GR = ws ? ws.alloc(n) : null;
+  if (Rw) r = Rw.view;
+  const gr = GR ? GR.view : new Float64Array(n);
+  const multiply = () => (ws && GM && Rw && GR ? ws.gemv(GM, n, n, Rw, GR) : gemv(gram.data, n, n, r, gr));
   let lastExactCheck = 0;
   let rss = 0;
   for (let i = 0; i < n; i++) rss += r[i] * r[i];
@@ -165,7 +191,7 @@ function dualLoop(
     gemvT(data, n, d, a, xta);
     for (let j = 0; j < d; j++) w[j] += xta[j];
     const g = new Float64Array(d);
-    const trueRss = residualAndGradient(data, n, d, w, y, r, g);
+    const trueRss = residualAndGradient(data, n, d, w, y, new Float64Array(n), g);
     return {
       value: w,
       converged: stop === 'residual' || stop === 'stationary',
@@ -176,7 +202,7 @@ function dualLoop(
       lr,
     };
   };
-  gemv(gram.data, n, n, r, gr);
+  multiply();
   for (let it = 1; it <= maxIterations; it++) {
     for (let i = 0; i < n; i++) {
       a[i] -= step * r[i];
@@ -190,7 +216,7 @@ function dualLoop(
     // rᵀGr cannot resolve ‖Xᵀr‖ below ~√ε‖X‖‖r‖ (G's round-off in its null space), so once the estimate
     // is small the test is confirmed on the true residual of w₀ + Xᵀa, every 32 steps at most.
     let rgr = 0;
-    gemv(gram.data, n, n, r, gr);
+    multiply();
     for (let i = 0; i < n; i++) rgr += r[i] * gr[i];
     const estimate = Math.sqrt(Math.max(rgr, 0));
     if (estimate <= tol * opNorm * Math.sqrt(rss)) return finish('stationary', it);
@@ -209,3 +235,4 @@ function dualLoop(
   }
   return finish('max-iterations', maxIterations);
 }
+

@@ -1,0 +1,94 @@
+/**
+ * WebAssembly SIMD (f64x2) twins of the least-squares kernels in ./linear.ts, compiled from
+ * assembly/linear.ts by the AssemblyScript compiler at build time (dist/kernels/linear.wasm). Each
+ * solver call gets its own linear memory sized for its problem up front, so nothing grows inside a
+ * step loop and typed-array views never detach. The plain TypeScript kernels stay the reference: a
+ * test holds these to them at 1e-12 relative on odd shapes.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+interface KernelExports {
+  gemv(a: number, rows: number, cols: number, x: number, out: number): void;
+  residualAndGradient(x: number, n: number, d: number, w: number, y: number, r: number, g: number): number;
+}
+
+let cached: WebAssembly.Module | null | undefined;
+
+/** The compiled kernel module, or null where it is missing (not built) or SIMD is unsupported. */
+export function wasmKernelModule(): WebAssembly.Module | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  const candidates = [new URL('./linear.wasm', import.meta.url), new URL('../../dist/kernels/linear.wasm', import.meta.url)];
+  for (const url of candidates) {
+    const path = fileURLToPath(url);
+    if (!existsSync(path)) continue;
+    try {
+      cached = new WebAssembly.Module(readFileSync(path));
+    } catch {
+      cached = null; // e.g. a runtime without WebAssembly SIMD
+    }
+    break;
+  }
+  return cached;
+}
+
+const PAGE = 65536;
+const RESERVED = PAGE; // the module's own (stub runtime) data lives below this offset
+
+/** A float64 array inside a workspace's linear memory. */
+export interface WasmArray {
+  /** Byte offset, as the kernels take it. */
+  readonly ptr: number;
+  readonly length: number;
+  /** A view on the memory (valid for the workspace's lifetime: its memory never grows). */
+  readonly view: Float64Array;
+}
+
+/** A kernel instance with a fixed-size memory holding the arrays of one solver call. */
+export class WasmWorkspace {
+  private readonly memory: WebAssembly.Memory;
+  private readonly kernels: KernelExports;
+  private next = RESERVED;
+  private readonly end: number;
+
+  constructor(module: WebAssembly.Module, floats: number) {
+    const bytes = RESERVED + floats * 8 + 64 * 8; // a little slack for alignment
+    const pages = Math.ceil(bytes / PAGE);
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    this.end = pages * PAGE;
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        memory: this.memory,
+        abort: () => {
+          throw new Error('wasm kernel aborted');
+        },
+      },
+    });
+    this.kernels = instance.exports as unknown as KernelExports;
+  }
+
+  /** Reserve an array (16-byte aligned), optionally filled from `from`. */
+  alloc(length: number, from?: ArrayLike<number>): WasmArray {
+    const ptr = (this.next + 15) & ~15;
+    if (ptr + length * 8 > this.end) throw new RangeError('WasmWorkspace: out of reserved memory');
+    this.next = ptr + length * 8;
+    const view = new Float64Array(this.memory.buffer, ptr, length);
+    if (from) view.set(from);
+    return { ptr, length, view };
+  }
+
+  gemv(a: WasmArray, rows: number, cols: number, x: WasmArray, out: WasmArray): void {
+    this.kernels.gemv(a.ptr, rows, cols, x.ptr, out.ptr);
+  }
+
+  residualAndGradient(x: WasmArray, n: number, d: number, w: WasmArray, y: WasmArray, r: WasmArray, g: WasmArray): number {
+    return this.kernels.residualAndGradient(x.ptr, n, d, w.ptr, y.ptr, r.ptr, g.ptr);
+  }
+}
+
+/** A workspace for `floats` float64 values, or null when the WASM kernels are unavailable. */
+export function createWasmWorkspace(floats: number): WasmWorkspace | null {
+  const module = wasmKernelModule();
+  return module ? new WasmWorkspace(module, floats) : null;
+}
