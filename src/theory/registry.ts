@@ -12,6 +12,7 @@ import {
   similarityHeadTail,
 } from './shachaf/linear.js';
 import { effectiveSourceScale, solveKappa } from './shachaf/deep.js';
+import { ntkMeasureBound } from './shachaf/ntk.js';
 
 export interface TheoryParam {
   name: string;
@@ -156,6 +157,18 @@ export const THEORY: TheoryFunction[] = [
     ],
     outputs: ['effectiveScale'],
     evaluate: (p) => ({ effectiveScale: effectiveSourceScale(p.c, p.L === 0 ? Infinity : p.L) }),
+  },
+  {
+    name: 'shachaf-ntk-bound',
+    paper: 'Shachaf et al. 2021, digest §5',
+    description:
+      'NTK-regime fine-tuning of a two-layer ReLU network from a source that computes θ_Sᵀx: the generalisation term √(2 rᵀH⁻¹r/n) is at most 2√2 ‖P(θ_T − θ_S)‖/√n (unit-norm inputs).',
+    params: [
+      { name: 'projectedDistance', description: '‖P(θ_T − θ_S)‖, P the projector onto the span of the target inputs', default: 0.5, min: 0, max: 1e6 },
+      { name: 'n', description: 'target samples', default: 10, min: 1, max: 1e9, integer: true },
+    ],
+    outputs: ['bound'],
+    evaluate: (p) => ({ bound: ntkMeasureBound(p.projectedDistance, p.n) }),
   },
 ];
 
