@@ -51,6 +51,19 @@ export interface GdResult extends SolverResult<Float64Array> {
   lr: number;
 }
 
+/** The result record of a GD run that stopped with residual sum of squares `rss`. */
+function gdResult(w: Float64Array, stop: GdStop, iterations: number, rss: number, n: number, lr: number): GdResult {
+  return {
+    value: w,
+    converged: stop === 'residual' || stop === 'stationary',
+    iterations,
+    residual: Math.sqrt(rss / n),
+    stop,
+    trainMse: rss / n,
+    lr,
+  };
+}
+
 /** Largest eigenvalue of XᵀX/n by power iteration (converges from below; relative change < 1e-9). */
 export function largestCurvature(x: Mat, maxIterations = 1000): number {
   const { rows: n, cols: d, data } = x;
@@ -132,15 +145,7 @@ export function gradientDescentLeastSquares(x: Mat, y: Float64Array, w0: ArrayLi
   };
   let rss = residualGradient();
   const r0 = Math.sqrt(rss);
-  const result = (stop: GdStop, iterations: number): GdResult => ({
-    value: W ? Float64Array.from(w) : w,
-    converged: stop === 'residual' || stop === 'stationary',
-    iterations,
-    residual: Math.sqrt(rss / n),
-    stop,
-    trainMse: rss / n,
-    lr,
-  });
+  const result = (stop: GdStop, iterations: number): GdResult => gdResult(W ? Float64Array.from(w) : w, stop, iterations, rss, n, lr);
   if (r0 === 0) return result('residual', 0);
   if (xtr() <= tol * opNorm * r0) return result('stationary', 0);
   const step = lr / n;
@@ -192,15 +197,7 @@ function dualLoop(
     for (let j = 0; j < d; j++) w[j] += xta[j];
     const g = new Float64Array(d);
     const trueRss = residualAndGradient(data, n, d, w, y, new Float64Array(n), g);
-    return {
-      value: w,
-      converged: stop === 'residual' || stop === 'stationary',
-      iterations,
-      residual: Math.sqrt(trueRss / n),
-      stop,
-      trainMse: trueRss / n,
-      lr,
-    };
+    return gdResult(w, stop, iterations, trueRss, n, lr);
   };
   multiply();
   for (let it = 1; it <= maxIterations; it++) {
