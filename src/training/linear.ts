@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { intIn, numAbove } from '../validation.js';
 import type { Mat } from '../numeric/matrix.js';
 import { gradientDescentLeastSquares, type GdStop } from './gd.js';
-import { fineTunedSolution, scratchSolution } from '../theory/shachaf/linear.js';
+import { fineTunedSolution } from '../theory/shachaf/linear.js';
+import { predict } from '../models/linear.js';
 
 export const linearTrainingSchema = z
   .object({
@@ -33,14 +34,11 @@ export interface TrainedLinear {
 /** Train a linear predictor on (X, y) from w₀ with the chosen solver. */
 export function trainLinear(x: Mat, y: Float64Array, w0: Float64Array, training: LinearTraining): TrainedLinear {
   if (training.solver === 'closed-form') {
-    const isZero = w0.every((v) => v === 0);
-    const w = isZero ? scratchSolution(x, y) : fineTunedSolution(x, y, w0);
+    // w₀ + X⁺(y − Xw₀): the fine-tuned solution from θ_S, and X⁺y from 0
+    const w = fineTunedSolution(x, y, w0);
+    const fit = predict(x, w);
     let rss = 0;
-    for (let i = 0; i < x.rows; i++) {
-      let s = -y[i];
-      for (let j = 0; j < x.cols; j++) s += x.data[i * x.cols + j] * w[j];
-      rss += s * s;
-    }
+    for (let i = 0; i < x.rows; i++) rss += (fit[i] - y[i]) ** 2;
     return { w, converged: true, iterations: 0, residual: Math.sqrt(rss / x.rows), stop: 'closed-form' };
   }
   const res = gradientDescentLeastSquares(x, y, w0, { tol: training.tol, maxIterations: training.maxIterations, lr: training.lr ?? 'auto' });

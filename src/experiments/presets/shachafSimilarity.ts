@@ -8,7 +8,7 @@
  */
 import type { JobSpec } from '../job.js';
 import type { FigureData, Series } from '../../plots/figure.js';
-import { linearInstance, linearProblemSchema, type LinearProblemInput } from '../../tasks/linearTeachers.js';
+import { linearInstance, linearProblemSchema, type LinearInstance, type LinearProblemInput } from '../../tasks/linearTeachers.js';
 import { createRng } from '../../numeric/rng.js';
 import { dot, sub } from '../../numeric/matrix.js';
 import { sigmaNorm2, toEigenbasis, effectiveRank } from '../../numeric/covariance.js';
@@ -47,36 +47,32 @@ function jobSpec(p: LinearProblemInput, seed: number): JobSpec {
 
 interface Measure {
   name: string;
-  compute(p: LinearProblemInput): number;
+  compute(p: LinearProblemInput, inst: LinearInstance): number;
 }
 
 const MEASURES: Measure[] = [
   {
     name: '‖Δ‖² (parameter distance)',
-    compute: (p) => {
-      const inst = linearInstance(linearProblemSchema.parse(p));
+    compute: (p, inst) => {
       const delta = sub(inst.thetaT, inst.thetaS);
       return dot(delta, delta);
     },
   },
   {
     name: 'ΔᵀΣΔ (zero-shot risk)',
-    compute: (p) => {
-      const inst = linearInstance(linearProblemSchema.parse(p));
+    compute: (p, inst) => {
       return sigmaNorm2(inst.cov, sub(inst.thetaT, inst.thetaS));
     },
   },
   {
     name: `S_k, k = n/2 (head/tail)`,
-    compute: (p) => {
-      const inst = linearInstance(linearProblemSchema.parse(p));
+    compute: (p, inst) => {
       return similarityHeadTail(inst.cov, sub(inst.thetaT, inst.thetaS), Math.floor(p.n / 2), p.n);
     },
   },
   {
     name: '‖Δ‖² tr Σ / n (norm bound)',
-    compute: (p) => {
-      const inst = linearInstance(linearProblemSchema.parse(p));
+    compute: (p, inst) => {
       const delta = sub(inst.thetaT, inst.thetaS);
       const trace = inst.cov.spectrum.reduce((a, b) => a + b, 0);
       return (dot(delta, delta) * trace) / p.n;
@@ -84,8 +80,7 @@ const MEASURES: Measure[] = [
   },
   {
     name: '‖Δ‖²‖Σ‖ max(√(r₀/n), r₀/n) (Bartlett et al.)',
-    compute: (p) => {
-      const inst = linearInstance(linearProblemSchema.parse(p));
+    compute: (p, inst) => {
       const delta = sub(inst.thetaT, inst.thetaS);
       const r0 = effectiveRank(inst.cov, 0);
       return dot(delta, delta) * inst.cov.spectrum[0] * Math.max(Math.sqrt(r0 / p.n), r0 / p.n);
@@ -93,8 +88,7 @@ const MEASURES: Measure[] = [
   },
   {
     name: '‖θ_T‖² (scratch-style)',
-    compute: (p) => {
-      const inst = linearInstance(linearProblemSchema.parse(p));
+    compute: (p, inst) => {
       return dot(inst.thetaT, inst.thetaT);
     },
   },
@@ -132,10 +126,11 @@ export const shachafSimilarity: FigurePreset = {
       risks.push(agg.mean);
       stderrs.push(agg.stderr);
     }
+    const instances = problems.map((p) => linearInstance(linearProblemSchema.parse(p)));
     const series: Series[] = [];
     const rows: (string | number)[][] = [];
     for (const m of MEASURES) {
-      const values = problems.map((p) => m.compute(p));
+      const values = problems.map((p, i) => m.compute(p, instances[i]));
       series.push({
         name: m.name,
         kind: 'simulation',
