@@ -29,8 +29,8 @@ describe('figures', () => {
   it('flattens to CSV with one row per point, stderr and convergence', () => {
     const csv = figureToCsv(fig).trim().split('\n');
     expect(csv).toHaveLength(1 + 4 + 2);
-    expect(csv[0]).toBe('figure,series,kind,panel,group,method,x_name,x,y_name,y,stderr,converged,seeds');
-    expect(csv[6]).toBe('demo,points,simulation,,A,,n,3,risk,0.4,0.1,0,4');
+    expect(csv[0]).toBe('figure,series,kind,panel,group,method,x_name,x,y_name,y,stderr,z_name,z,z_stderr,converged,seeds');
+    expect(csv[6]).toBe('demo,points,simulation,,A,,n,3,risk,0.4,0.1,,,,0,4');
   });
 
   it('breaks a theory line where it is not finite and marks non-converged points', () => {

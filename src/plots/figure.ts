@@ -20,10 +20,16 @@ export interface Series {
   group?: string;
   /** How a theory series was obtained (e.g. "exact-expectation", "deterministic-equivalent"). */
   method?: string;
-  /** Draw a theory series as isolated markers instead of a line (e.g. a limit such as L = ∞). */
-  style?: 'line' | 'markers';
+  /**
+   * How to draw the series: 'line' (default for theory), 'markers' (isolated theory points, e.g. a limit
+   * such as L = ∞), 'heatmap' (cells at (x[i], y[i]) coloured by z[i]; a phase map), 'contour' (a level
+   * set as straight segments: consecutive point pairs, pieces separated by NaN).
+   */
+  style?: 'line' | 'markers' | 'heatmap' | 'contour';
   x: Axis;
   y: Axis & { stderr?: number[] };
+  /** Heat maps: the value of each cell (same length as x and y). */
+  z?: Axis & { stderr?: number[] };
   /** Per point: did every run (simulation) or solver (theory) behind it converge? */
   converged?: boolean[];
   /** Per point: number of seeds averaged (simulation). */
@@ -47,6 +53,9 @@ export interface PlotHints {
   columns?: number;
   /** Independent x/y scales per panel. */
   independent?: boolean;
+  /** Heat maps: the colour legend's title and the value range the colour scale spans (centred at 0). */
+  zLabel?: string;
+  zDomain?: [number, number];
 }
 
 export interface FigureData {
@@ -64,7 +73,7 @@ export interface FigureData {
 
 /** Flatten a figure to CSV rows (one row per point). */
 export function figureToCsv(fig: FigureData): string {
-  const header = ['figure', 'series', 'kind', 'panel', 'group', 'method', 'x_name', 'x', 'y_name', 'y', 'stderr', 'converged', 'seeds'];
+  const header = ['figure', 'series', 'kind', 'panel', 'group', 'method', 'x_name', 'x', 'y_name', 'y', 'stderr', 'z_name', 'z', 'z_stderr', 'converged', 'seeds'];
   const esc = (v: unknown) => {
     if (v === undefined || v === null) return '';
     const s = String(v);
@@ -86,6 +95,9 @@ export function figureToCsv(fig: FigureData): string {
           s.y.name,
           s.y.values[i],
           s.y.stderr?.[i],
+          s.z?.name,
+          s.z?.values[i],
+          s.z?.stderr?.[i],
           s.converged === undefined ? '' : s.converged[i] ? 1 : 0,
           s.seeds?.[i],
         ]
