@@ -13,6 +13,28 @@ import {
 } from './shachaf/linear.js';
 import { effectiveSourceScale, solveKappa } from './shachaf/deep.js';
 import { ntkMeasureBound } from './shachaf/ntk.js';
+import {
+  breakEvenAngleFiniteSource,
+  fineTuningRisk,
+  fineTuningTransferability,
+  fineTuningTransferabilityFiniteSource,
+  kappaTwoLayer,
+  klAnglePair,
+  linearTransferability,
+  linearTransferNegativeInterval,
+  linearTransferRisk,
+  linearTransferRiskAsymptotic,
+  linearTransferRiskFiniteSource,
+  minimumNegativeAngle,
+  optimalRidgeLambda,
+  optimalRidgeRisk,
+  overThresholdGamma,
+  ridgeLinearTransferRisk,
+  ridgeLinearTransferRiskFinite,
+  scratchRisk,
+  scratchRiskFinite,
+  sourceEstimateNorm2,
+} from './tahir/transfer.js';
 
 export interface TheoryParam {
   name: string;
@@ -34,6 +56,12 @@ export interface TheoryFunction {
 }
 
 const MAXD = 100000;
+
+/** Tahir et al. parameters shared by several entries (angles in radians). */
+const tahirTheta: TheoryParam = { name: 'theta', description: 'angle θ between β_s and β_t (radians)', default: Math.PI / 4, min: 0, max: Math.PI };
+const tahirGamma: TheoryParam = { name: 'gamma', description: 'γ = n/d, target samples per dimension', default: 0.5, min: 0, max: 1e6 };
+const tahirSigma: TheoryParam = { name: 'sigma', description: 'label noise s.d. σ', default: 0.2, min: 0, max: 1e3 };
+const tahirD: TheoryParam = { name: 'd', description: 'input dimension for the finite-size values (n = round(γd))', default: 500, min: 5, max: 1e9, integer: true };
 
 /** Expected coordinates δ_i² of a Δ with energy ‖Δ‖² spread evenly over eigen-band [start, end). */
 function bandEnergy(d: number, start: number, end: number, norm2: number): Float64Array {
@@ -169,6 +197,123 @@ export const THEORY: TheoryFunction[] = [
     ],
     outputs: ['bound'],
     evaluate: (p) => ({ bound: ntkMeasureBound(p.projectedDistance, p.n) }),
+  },
+  {
+    name: 'tahir-scratch-risk',
+    paper: 'Tahir et al. 2025, digest §3.1',
+    description:
+      'Scratch (min-norm X⁺y) risk, Theorem 3.6 eq. 8: (1 − γ) + σ²γ/(1 − γ) (γ < 1), σ²/(γ − 1) (γ > 1), ∞ at γ = 1; and the exact Gaussian finite-size mean at n = round(γd) (∞ when |n − d| ≤ 1).',
+    params: [tahirGamma, tahirSigma, tahirD],
+    outputs: ['risk', 'riskFinite'],
+    evaluate: (p) => ({ risk: scratchRisk(p.gamma, p.sigma), riskFinite: scratchRiskFinite(Math.round(p.gamma * p.d), p.d, p.sigma) }),
+  },
+  {
+    name: 'tahir-linear-transfer',
+    paper: 'Tahir et al. 2025, digest §3.2',
+    description:
+      'Linear transfer on the pretrained feature β_sᵀx, Theorem 3.7 eqs. 10–11: E R_lt = sin²θ (n → ∞) and sin²θ + (σ² + sin²θ)/(n − 2) at n = round(γd) (∞ for n ≤ 2); T_lt = R_sc − R_lt, asymptotic and finite-size.',
+    params: [tahirTheta, tahirGamma, tahirSigma, tahirD],
+    outputs: ['risk', 'riskFinite', 'transferability', 'transferabilityFinite'],
+    evaluate: (p) => {
+      const n = Math.round(p.gamma * p.d);
+      const risk = linearTransferRiskAsymptotic(p.theta);
+      const riskFinite = n >= 3 ? linearTransferRisk(p.theta, p.sigma, n) : Infinity;
+      const scratchFinite = scratchRiskFinite(n, p.d, p.sigma);
+      // d ≥ 5 keeps n ≤ 2 and |n − d| ≤ 1 apart, so at most one of the two finite-size risks is infinite.
+      return { risk, riskFinite, transferability: linearTransferability(p.theta, p.gamma, p.sigma), transferabilityFinite: scratchFinite - riskFinite };
+    },
+  },
+  {
+    name: 'tahir-ridge',
+    paper: 'Tahir et al. 2025, digest §3.3',
+    description:
+      'Ridge linear transfer, Theorem 3.8 eq. 13 ((FᵀF + nλI) convention): R_lt^λ = 1 − (1 + 2λ)/(1 + λ)²·cos²θ as n → ∞, and the exact finite-n mean (χ² quadrature) with and without ridge.',
+    params: [
+      tahirTheta,
+      { name: 'lambda', description: 'ridge λ', default: 0.1, min: 0, max: 1e6 },
+      tahirSigma,
+      { name: 'n', description: 'target samples', default: 250, min: 3, max: 1e9, integer: true },
+    ],
+    outputs: ['risk', 'riskFinite', 'riskFiniteNoRidge'],
+    evaluate: (p) => ({
+      risk: ridgeLinearTransferRisk(p.theta, p.lambda),
+      riskFinite: ridgeLinearTransferRiskFinite(p.theta, p.lambda, p.sigma, p.n),
+      riskFiniteNoRidge: linearTransferRisk(p.theta, p.sigma, p.n),
+    }),
+  },
+  {
+    name: 'tahir-fine-tuning',
+    paper: 'Tahir et al. 2025, digest §3.4',
+    description:
+      'Fine-tuning, Theorem 3.9 eqs. 14–15: R_ft = 2(1 − γ)(1 − cos θ) + σ²γ/(1 − γ), T_ft = (1 − γ)(2cos θ − 1) (0 for γ ≥ 1); with the two-layer balancedness scale κ (κ⁴ − (1 − γ)κ² − ‖β_sc‖² = 0): R_ft = (1 − γ)(1 − 2κ cos θ + κ²) + σ²γ/(1 − γ), T_ft = (1 − γ)(2κ cos θ − κ²).',
+    params: [tahirTheta, tahirGamma, tahirSigma],
+    outputs: ['scratchRisk', 'risk', 'transferability', 'kappa', 'riskKappa', 'transferabilityKappa'],
+    evaluate: (p) => ({
+      scratchRisk: scratchRisk(p.gamma, p.sigma),
+      risk: fineTuningRisk(p.theta, p.gamma, p.sigma),
+      transferability: fineTuningTransferability(p.theta, p.gamma, p.sigma),
+      kappa: kappaTwoLayer(p.gamma, p.sigma),
+      riskKappa: fineTuningRisk(p.theta, p.gamma, p.sigma, { kappa: true }),
+      transferabilityKappa: fineTuningTransferability(p.theta, p.gamma, p.sigma, { kappa: true }),
+    }),
+  },
+  {
+    name: 'tahir-finite-source',
+    paper: 'Tahir et al. 2025, digest §3.5',
+    description:
+      'Finite source set n_s = γ_s d (Appendix C, eqs. 22–23, 152): E‖β̂_s‖², fine-tuning T_ft = (1 − γ_t)(2cos θ·min(1, γ_s) − E‖β̂_s‖²), break-even angle θ* (0 = no positive transfer), and the n_t → ∞ linear-transfer risk 1 − ⟨β_t, β̂_s⟩²/‖β̂_s‖².',
+    params: [
+      tahirTheta,
+      { name: 'gammaT', description: 'γ_t = n_t/d', default: 0.5, min: 0, max: 1e6 },
+      { name: 'gammaS', description: 'γ_s = n_s/d', default: 0.5, min: 0, max: 1e6 },
+      { name: 'sigmaS', description: 'source label noise s.d. σ_s', default: 0.2, min: 0, max: 1e3 },
+    ],
+    outputs: ['sourceNorm2', 'transferabilityFt', 'breakEvenAngle', 'riskLtInfinite'],
+    evaluate: (p) => ({
+      sourceNorm2: sourceEstimateNorm2(p.gammaS, p.sigmaS),
+      transferabilityFt: fineTuningTransferabilityFiniteSource(p.theta, p.gammaT, p.gammaS, p.sigmaS),
+      breakEvenAngle: breakEvenAngleFiniteSource(p.gammaS, p.sigmaS),
+      riskLtInfinite: linearTransferRiskFiniteSource(p.theta, p.gammaS, p.sigmaS),
+    }),
+  },
+  {
+    name: 'tahir-phase-boundaries',
+    paper: 'Tahir et al. 2025, digest §3.2',
+    description:
+      'Linear-transfer phase boundaries: the negative lobe (γ_−, γ_+) below γ = 1 (negativeLobe = 1 when it exists; otherwise 0 and γ_∓ = ∞), the over-threshold γ_o = 1 + σ²/sin²θ (∞ at sin θ = 0), and θ_min = arccos(1 − σ) (∞ for σ ≥ 1: no lobe at any angle).',
+    params: [tahirTheta, tahirSigma],
+    outputs: ['negativeLobe', 'gammaMinus', 'gammaPlus', 'gammaO', 'thetaMin'],
+    evaluate: (p) => {
+      const lobe = linearTransferNegativeInterval(p.theta, p.sigma);
+      return {
+        negativeLobe: lobe ? 1 : 0,
+        gammaMinus: lobe ? lobe.lower : Infinity,
+        gammaPlus: lobe ? lobe.upper : Infinity,
+        gammaO: overThresholdGamma(p.theta, p.sigma),
+        thetaMin: minimumNegativeAngle(p.sigma),
+      };
+    },
+  },
+  {
+    name: 'tahir-kl',
+    paper: 'Tahir et al. 2025, digest §4',
+    description: 'Appendix A: KL(p_s‖p_t) = (1 − cos θ)/σ² for unit teachers at angle θ (σ > 0), beside T_lt at γ (same θ, σ) — KL does not order transferability.',
+    params: [tahirTheta, { ...tahirSigma, min: 1e-6 }, tahirGamma],
+    outputs: ['kl', 'transferabilityLt'],
+    evaluate: (p) => ({ kl: klAnglePair(p.theta, p.sigma), transferabilityLt: linearTransferability(p.theta, p.gamma, p.sigma) }),
+  },
+  {
+    name: 'tahir-optimal-ridge',
+    paper: 'Tahir et al. 2025 setting, digest §3.1; Dobriban & Wager 2018',
+    description:
+      'Scratch ridge regression with the oracle λ* = σ²/γ ((XᵀX + nλI) convention, ‖β‖ = 1): R* = λ* m_{1/γ}(−λ*) from the Marchenko–Pastur transform ((1 − γ)₊ at σ = 0), beside the min-norm R_sc.',
+    params: [tahirGamma, tahirSigma],
+    outputs: ['risk', 'lambda', 'scratchRisk'],
+    evaluate: (p) => ({
+      risk: optimalRidgeRisk(p.gamma, p.sigma),
+      lambda: p.gamma === 0 ? 0 : optimalRidgeLambda(p.gamma, p.sigma),
+      scratchRisk: scratchRisk(p.gamma, p.sigma),
+    }),
   },
 ];
 
