@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { linearFineTuneJob } from './jobs/linearFineTune.js';
 import { deepLinearFineTuneJob } from './jobs/deepLinearFineTune.js';
 import { reluNtkFineTuneJob } from './jobs/reluNtkFineTune.js';
+import { tahirReluTransferJob } from './jobs/tahirReluTransfer.js';
 
 export interface JobStatus {
   converged: boolean;
@@ -32,6 +33,7 @@ export const JOB_TYPES: Record<string, JobType> = {
   [linearFineTuneJob.name]: linearFineTuneJob as unknown as JobType,
   [deepLinearFineTuneJob.name]: deepLinearFineTuneJob as unknown as JobType,
   [reluNtkFineTuneJob.name]: reluNtkFineTuneJob as unknown as JobType,
+  [tahirReluTransferJob.name]: tahirReluTransferJob as unknown as JobType,
 };
 
 export function getJobType(name: string): JobType {

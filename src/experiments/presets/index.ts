@@ -4,8 +4,9 @@ import { shachafLinearRisk } from './shachafLinearRisk.js';
 import { shachafSimilarity } from './shachafSimilarity.js';
 import { shachafDepth, shachafFreeze, shachafScale } from './shachafDeep.js';
 import { shachafNtk } from './shachafNtk.js';
+import { tahirRelu } from './tahirRelu.js';
 
-export const PRESETS: FigurePreset[] = [shachafLinearRisk, shachafSimilarity, shachafDepth, shachafScale, shachafFreeze, shachafNtk];
+export const PRESETS: FigurePreset[] = [shachafLinearRisk, shachafSimilarity, shachafDepth, shachafScale, shachafFreeze, shachafNtk, tahirRelu];
 
 export function getPreset(id: string): FigurePreset {
   const p = PRESETS.find((x) => x.id === id);
