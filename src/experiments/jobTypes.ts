@@ -8,6 +8,7 @@ import { linearFineTuneJob } from './jobs/linearFineTune.js';
 import { deepLinearFineTuneJob } from './jobs/deepLinearFineTune.js';
 import { reluNtkFineTuneJob } from './jobs/reluNtkFineTune.js';
 import { tahirReluTransferJob } from './jobs/tahirReluTransfer.js';
+import { tahirTransferJob } from './jobs/tahirTransfer.js';
 
 export interface JobStatus {
   converged: boolean;
@@ -34,6 +35,7 @@ export const JOB_TYPES: Record<string, JobType> = {
   [deepLinearFineTuneJob.name]: deepLinearFineTuneJob as unknown as JobType,
   [reluNtkFineTuneJob.name]: reluNtkFineTuneJob as unknown as JobType,
   [tahirReluTransferJob.name]: tahirReluTransferJob as unknown as JobType,
+  [tahirTransferJob.name]: tahirTransferJob as unknown as JobType,
 };
 
 export function getJobType(name: string): JobType {

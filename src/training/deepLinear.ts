@@ -17,6 +17,13 @@
  * GD step: `lr` may be a number or 'auto' = lrFactor / (L ‖w‖^{2−2/L} λ_max), recomputed every step from
  * the current ‖w‖ — the inverse of the end-to-end curvature of a balanced network, so the step stays
  * stable as ‖w‖ changes. The implicit bias matches gradient flow up to O(lr).
+ * 'frobenius' = lrFactor / H with H a bound on the parameter Hessian that holds away from balance too
+ * (e.g. at a small random initialisation): H = λ_max Σ_j Π_{i≠j} ‖W_i‖_F² (the Gauss–Newton part) +
+ * ‖g‖ Σ_{i<j} Π_{k∉{i,j}} ‖W_k‖_F (the residual part, which dominates near the saddle at 0) + weight
+ * decay. The same Frobenius bound then gives ‖J‖ in the stationarity test.
+ *
+ * Weight decay τ (`weightDecay`): the objective becomes l(w) + (τ/2) Σ_j ‖W_j‖_F² over the trained
+ * layers (torch's SGD `weight_decay` on the loss l); the run then stops only on stationarity.
  */
 import type { Mat } from '../numeric/matrix.js';
 import { dopri5 } from '../numeric/ode.js';
@@ -31,7 +38,9 @@ export type DeepLoss =
 
 export interface DeepTrainOptions {
   method?: 'gd' | 'flow';
-  lr?: number | 'auto';
+  lr?: number | 'auto' | 'frobenius';
+  /** Weight decay τ ≥ 0 on the trained layers (see module comment). */
+  weightDecay?: number;
   /** Fraction of the inverse curvature used by lr 'auto' (default 0.5). */
   lrFactor?: number;
   tol?: number;
@@ -109,25 +118,58 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
   const grads = zerosLike(net);
   const scaleResidual = loss.kind === 'data' ? 1 / Math.sqrt(loss.x.rows) : 1;
 
-  const evaluate = (): { res: number; gradNorm: number; w: Float64Array } => {
+  const weightDecay = options.weightDecay ?? 0;
+  if (!(weightDecay >= 0)) throw new RangeError(`weightDecay: expected a number ≥ 0 (got ${weightDecay})`);
+  const frobeniusMode = options.lr === 'frobenius';
+  const frob2 = new Float64Array(L);
+
+  const evaluate = (): { res: number; gradNorm: number; w: Float64Array; gNorm: number; paramNorm2: number } => {
     const w = endToEnd(net);
     const res = endToEndGradient(loss, w, g, scratch);
     layerGradients(net, g, grads);
     let s = 0;
+    let paramNorm2 = 0;
     grads.forEach((m, j) => {
+      const p = net.layers[j].data;
+      let f2 = 0;
+      for (let i = 0; i < p.length; i++) f2 += p[i] * p[i];
+      frob2[j] = f2;
       if (!trainable[j]) return;
+      paramNorm2 += f2;
+      if (weightDecay > 0) for (let i = 0; i < m.data.length; i++) m.data[i] += weightDecay * p[i];
       for (let i = 0; i < m.data.length; i++) s += m.data[i] * m.data[i];
     });
-    return { res, gradNorm: Math.sqrt(s), w };
+    let gNorm = 0;
+    for (let i = 0; i < g.length; i++) gNorm += g[i] * g[i];
+    return { res, gradNorm: Math.sqrt(s), w, gNorm: Math.sqrt(gNorm), paramNorm2 };
+  };
+
+  /** Σ_j Π_{i≠j} ‖W_i‖_F² and Σ_{i<j} Π_{k∉{i,j}} ‖W_k‖_F (the Frobenius curvature bound's factors). */
+  const frobeniusFactors = (): { gaussNewton: number; residual: number } => {
+    let gaussNewton = 0;
+    let residual = 0;
+    for (let j = 0; j < L; j++) {
+      let p = 1;
+      for (let i = 0; i < L; i++) if (i !== j) p *= frob2[i];
+      gaussNewton += p;
+      for (let k = j + 1; k < L; k++) {
+        let q = 1;
+        for (let i = 0; i < L; i++) if (i !== j && i !== k) q *= Math.sqrt(frob2[i]);
+        residual += q;
+      }
+    }
+    return { gaussNewton, residual };
   };
 
   const lambdaMax = lossCurvature(loss);
   const perSample = loss.kind === 'data' ? 1 / Math.sqrt(loss.x.rows) : 1;
   /** tol · ‖J‖‖r‖/n for the current state (see module comment). */
   const stationaryThreshold = (): number => {
+    const decay = weightDecay * Math.sqrt(state.paramNorm2);
+    if (frobeniusMode) return tol * (Math.sqrt(frobeniusFactors().gaussNewton * lambdaMax) * perSample * state.res + decay);
     let wn = 0;
     for (const v of state.w) wn += v * v;
-    return tol * Math.sqrt(L * Math.pow(Math.max(wn, 1e-300), 1 - 1 / L) * lambdaMax) * perSample * state.res;
+    return tol * (Math.sqrt(L * Math.pow(Math.max(wn, 1e-300), 1 - 1 / L) * lambdaMax) * perSample * state.res + decay);
   };
   let state = evaluate();
   const res0 = state.res;
@@ -142,7 +184,7 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
   });
   const check = (): DeepStop | null => {
     if (!Number.isFinite(state.res) || state.res > 1e8 * Math.max(res0, 1e-300)) return 'diverged';
-    if (state.res <= tol * res0) return 'residual';
+    if (weightDecay === 0 && state.res <= tol * res0) return 'residual';
     if (state.gradNorm <= stationaryThreshold()) return 'stationary';
     return null;
   };
@@ -153,7 +195,10 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
     const factor = options.lrFactor ?? 0.5;
     for (let it = 1; it <= maxIterations; it++) {
       let lr: number;
-      if (options.lr === undefined || options.lr === 'auto') {
+      if (options.lr === 'frobenius') {
+        const f = frobeniusFactors();
+        lr = factor / (lambdaMax * f.gaussNewton + state.gNorm * f.residual + weightDecay);
+      } else if (options.lr === undefined || options.lr === 'auto') {
         let wn = 0;
         for (const v of state.w) wn += v * v;
         wn = Math.max(Math.sqrt(wn), 1e-12);
