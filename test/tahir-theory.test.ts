@@ -25,6 +25,8 @@ import {
   fineTuningRisk,
   fineTuningTransferability,
   fineTuningTransferabilityFiniteSource,
+  fineTuningTransferabilityFiniteSourceBalanced,
+  fineTuningTransferabilityGivenSource,
   kappaTwoLayer,
   klAlphaThreshold,
   klAnglePair,
@@ -34,6 +36,7 @@ import {
   linearTransferNegativeInterval,
   linearTransferRisk,
   linearTransferRiskFiniteSource,
+  linearTransferRiskGivenSource,
   linearTransferRiskKFeatures,
   minimumNegativeAngle,
   optimalRidgeLambda,
@@ -392,6 +395,28 @@ describe('digest §7 reference values', () => {
     expect(breakEvenAngleFiniteSource(1, SIGMA)).toBe(0);
     expect(fineTuningTransferabilityFiniteSource(0.3, 0.5, 1, SIGMA)).toBe(-Infinity);
     expect(fineTuningTransferabilityFiniteSource(0.3, 1, 1, SIGMA)).toBe(0);
+  });
+
+  it('§3.5 with the balancedness κ: a unit, aligned source estimate is the infinite-source κ result; κ = 1 at γ_t → 0', () => {
+    for (const [t, g, s] of [
+      [0.4, 0.3, 0.2],
+      [1.0, 0.7, 0.5],
+      [2.0, 0.1, 0],
+    ]) {
+      const given = fineTuningTransferabilityGivenSource(g, s, { norm2: 1, overlap: Math.cos(t) });
+      expect(Math.abs(given - fineTuningTransferability(t, g, s, { kappa: true }))).toBeLessThan(1e-12);
+    }
+    // γ_s → ∞ with σ_s = 0: β̂_s = β_s, so the expected finite-source version reduces the same way.
+    expect(Math.abs(fineTuningTransferabilityFiniteSourceBalanced(0.6, 0.4, 1e9, 0, 0.2) - fineTuningTransferability(0.6, 0.4, 0.2, { kappa: true }))).toBeLessThan(1e-8);
+    // As γ_t → 0 there is no row space to fit, κ → 1, and eq. 22 is recovered.
+    expect(Math.abs(fineTuningTransferabilityFiniteSourceBalanced(0.9, 1e-9, 0.5, 0.2, 0.2) - fineTuningTransferabilityFiniteSource(0.9, 1e-9, 0.5, 0.2))).toBeLessThan(1e-6);
+    // A short source estimate (γ_s = 0.5) is stretched: κ > 1 lowers T_ft below eq. 22 at every θ < π/2.
+    for (const t of [0.3, 0.8, 1.2]) expect(fineTuningTransferabilityFiniteSourceBalanced(t, 0.5, 0.5, 0.2, 0.2)).toBeLessThan(fineTuningTransferabilityFiniteSource(t, 0.5, 0.5, 0.2));
+    expect(fineTuningTransferabilityGivenSource(1.2, 0.2, { norm2: 0.5, overlap: 0.3 })).toBe(0);
+    expect(() => fineTuningTransferabilityGivenSource(0.5, 0.2, { norm2: -1, overlap: 0 })).toThrow(/source.norm2/);
+    // Conditional linear transfer: the floor 1 − ⟨β_t, w₀⟩²/‖w₀‖² plus the Theorem 3.7 estimation term.
+    expect(linearTransferRiskGivenSource({ norm2: 4, overlap: 1 })).toBeCloseTo(0.75, 14);
+    expect(linearTransferRiskGivenSource({ norm2: 4, overlap: 1 }, 12, 0.5)).toBeCloseTo(0.75 + (0.25 + 0.75) / 10, 14);
   });
 });
 

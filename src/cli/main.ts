@@ -79,7 +79,7 @@ program
   .description('list the figures ftlab reproduces and what each shows')
   .option('--json', 'print JSON')
   .action((opts: { json?: boolean }) => {
-    const items = PRESETS.map((p) => ({ id: p.id, title: p.title, paper: p.paper, description: p.description, defaultSeeds: p.defaultSeeds, quickSeeds: p.quickSeeds }));
+    const items = PRESETS.map((p) => ({ id: p.id, title: p.title, paper: p.paper, description: p.description, defaultSeeds: p.defaultSeeds, quickSeeds: p.quickSeeds, solvers: p.solvers }));
     if (opts.json) return printJson(items);
     for (const p of items) process.stdout.write(`${p.id}\n  ${p.title}\n  ${p.paper}\n  ${p.description}\n\n`);
   });
@@ -92,17 +92,19 @@ program
   .option('--out <dir>', 'output folder (holds the results database and the figure files)', 'out')
   .option('--workers <n>', 'worker threads (0 = run inline; default one per core)', parseIntOption('--workers', 0, 256))
   .option('--quick', 'a smaller grid and fewer seeds, for a first look')
+  .option('--solver <name>', 'how scratch/fine-tuning runs reach convergence, for figures that offer a choice (e.g. implicit-bias | flow | gd; see `ftlab list`)')
   .option('--no-png', 'skip the PNG rendering')
   .option('--queue <url>', 'spread the jobs over `ftlab worker`s through a BullMQ queue on Redis (redis://[:password@]host:port[/db])')
   .option('--queue-name <name>', 'queue name on the Redis server', DEFAULT_QUEUE_NAME)
   .option('--json', 'print the figure JSON on stdout')
-  .action(async (id: string, opts: { seeds?: number; out: string; workers?: number; quick?: boolean; png: boolean; json?: boolean; queue?: string; queueName: string }) => {
+  .action(async (id: string, opts: { seeds?: number; out: string; workers?: number; quick?: boolean; solver?: string; png: boolean; json?: boolean; queue?: string; queueName: string }) => {
     const progress = createProgress(id);
     let result;
     try {
       result = await reproduce(id, {
         seeds: opts.seeds,
         quick: opts.quick,
+        solver: opts.solver,
         outDir: opts.out,
         workers: opts.workers,
         executor: opts.queue ? executorFor(opts) : undefined,

@@ -17,6 +17,8 @@ import { renderSvg, svgToPng, vegaLiteSpec } from '../plots/render.js';
 export interface ReproduceOptions {
   seeds?: number;
   quick?: boolean;
+  /** Solver for figures that offer one (see `FigurePreset.solvers`). */
+  solver?: string;
   outDir: string;
   workers?: number;
   png?: boolean;
@@ -37,13 +39,20 @@ export async function reproduce(id: string, options: ReproduceOptions): Promise<
   const quick = options.quick ?? false;
   const seeds = options.seeds ?? (quick ? preset.quickSeeds : preset.defaultSeeds);
   if (!Number.isInteger(seeds) || seeds < 1 || seeds > 100000) throw new RangeError(`--seeds: expected an integer in [1, 100000] (got ${seeds})`);
-  const presetOptions: PresetOptions = { seeds, quick };
+  if (options.solver !== undefined) {
+    const allowed = preset.solvers ?? [];
+    if (!allowed.includes(options.solver)) {
+      throw new RangeError(`--solver: ${allowed.length === 0 ? `figure ${id} offers no solver choice` : `expected one of ${allowed.join(', ')}`} (got "${options.solver}")`);
+    }
+  }
+  const solver = options.solver ?? preset.solvers?.[0];
+  const presetOptions: PresetOptions = { seeds, quick, solver };
   const jobs: Job[] = preset.jobs(presetOptions).map(makeJob);
   mkdirSync(options.outDir, { recursive: true });
   const store = openStore(options.outDir);
   const executor = options.executor ?? createExecutor(options.workers);
   try {
-    store.recordSweep(`reproduce:${id}${quick ? ':quick' : ''}:seeds=${seeds}`, { figure: id, seeds, quick }, jobs.map((j) => j.hash));
+    store.recordSweep(`reproduce:${id}${quick ? ':quick' : ''}${solver ? `:solver=${solver}` : ''}:seeds=${seeds}`, { figure: id, seeds, quick, solver }, jobs.map((j) => j.hash));
     const summary = await runJobs(jobs, store, executor, options.onProgress);
     const figure = preset.build(lookupVia((h) => store.get(h)), presetOptions);
     figure.provenance = {
@@ -51,6 +60,7 @@ export async function reproduce(id: string, options: ReproduceOptions): Promise<
       command: options.command ?? `ftlab reproduce ${id}${quick ? ' --quick' : ''} --seeds ${seeds}`,
       seeds,
       quick,
+      solver,
       jobs: summary.total,
       computed: summary.done,
       cached: summary.cached,

@@ -56,6 +56,10 @@ export interface PlotHints {
   /** Heat maps: the colour legend's title and the value range the colour scale spans (centred at 0). */
   zLabel?: string;
   zDomain?: [number, number];
+  /** Contours: dash each contour group differently and list the groups in a legend (default: all solid). */
+  contourDash?: boolean;
+  /** Curve panels: the y range drawn (lines are clipped to it; the data keep every value). */
+  yDomain?: [number, number];
 }
 
 export interface FigureData {

@@ -112,10 +112,14 @@ function rowsOf(fig: FigureData): Row[] {
     const logX = fig.plot.xScale === 'log' && !onMap;
     let segment = 0;
     let broken = false;
+    // With a fixed y range, points far outside it (a theory curve's divergence) break the line instead of
+    // producing coordinates no renderer draws; the line still runs to the frame from the last point inside.
+    const far = fig.plot.yDomain && !onMap && !logY ? 10 * (fig.plot.yDomain[1] - fig.plot.yDomain[0]) : Infinity;
+    const outside = (y: number) => fig.plot.yDomain !== undefined && (y < fig.plot.yDomain[0] - far || y > fig.plot.yDomain[1] + far);
     s.x.values.forEach((x, i) => {
       const y = s.y.values[i];
       // A point that cannot be drawn (a divergence of a theory curve, or ≤ 0 on a log axis) breaks the line.
-      if (!Number.isFinite(x) || !Number.isFinite(y) || (logY && y <= 0) || (logX && x <= 0)) {
+      if (!Number.isFinite(x) || !Number.isFinite(y) || (logY && y <= 0) || (logX && x <= 0) || (s.kind === 'theory' && outside(y))) {
         broken = true;
         return;
       }
@@ -224,7 +228,8 @@ export function vegaLiteSpec(fig: FigureData): Record<string, unknown> {
   const panels = [...new Set(fig.series.map((s) => s.panel ?? ''))];
   const groups = [...new Set(fig.series.map((s) => s.group ?? s.name))];
   const xScale = fig.plot.xScale === 'log' ? { type: 'log' } : { type: 'linear', zero: false };
-  const yScale = fig.plot.yScale === 'log' ? { type: 'log' } : { type: 'linear', zero: false };
+  const yBase = fig.plot.yScale === 'log' ? { type: 'log' } : { type: 'linear', zero: false };
+  const yScale = fig.plot.yDomain ? { ...yBase, domain: fig.plot.yDomain, nice: false } : yBase;
   const x = { field: 'x', type: 'quantitative', title: fig.plot.xLabel, scale: xScale };
   const y = { field: 'y', type: 'quantitative', title: fig.plot.yLabel, scale: yScale };
   const color = { field: 'group', type: 'nominal', title: null, sort: groups, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } };
@@ -299,6 +304,7 @@ function mapFigureSpec(fig: FigureData, rows: Row[]): Spec {
     } else {
       xScale = fig.plot.xScale === 'log' ? { type: 'log' } : { type: 'linear', zero: false };
       yScale = fig.plot.yScale === 'log' ? { type: 'log' } : { type: 'linear', zero: false };
+      if (fig.plot.yDomain) yScale = { ...yScale, domain: fig.plot.yDomain, nice: false };
     }
     const x = { field: 'x', type: 'quantitative', title: xTitle, scale: xScale };
     const y = { field: 'y', type: 'quantitative', title: yTitle, scale: yScale };
@@ -334,7 +340,14 @@ function mapFigureSpec(fig: FigureData, rows: Row[]): Spec {
       layer.push({
         transform: [{ filter: "datum.style === 'contour'" }],
         mark: { type: 'line', color: 'black', strokeWidth: 1.5, clip: true },
-        encoding: { x, y, detail: [{ field: 'series' }, { field: 'segment' }], order: { field: 'i', type: 'quantitative' } },
+        encoding: {
+          x,
+          y,
+          detail: [{ field: 'series' }, { field: 'segment' }],
+          order: { field: 'i', type: 'quantitative' },
+          // Several theories' zero levels in one figure: one dash pattern per contour group, with a legend.
+          ...(fig.plot.contourDash ? { strokeDash: { field: 'group', type: 'nominal', title: 'T = 0 (theory)', legend: { orient: 'right', labelLimit: 300, symbolType: 'stroke', symbolStrokeColor: 'black' } } } : {}),
+        },
       });
     }
     if (cells.some((r) => r.status === 'not converged')) {

@@ -5,8 +5,9 @@ import { shachafSimilarity } from './shachafSimilarity.js';
 import { shachafDepth, shachafFreeze, shachafScale } from './shachafDeep.js';
 import { shachafNtk } from './shachafNtk.js';
 import { tahirRelu } from './tahirRelu.js';
+import { TAHIR_DEEP_PRESETS } from './tahirDeep.js';
 
-export const PRESETS: FigurePreset[] = [shachafLinearRisk, shachafSimilarity, shachafDepth, shachafScale, shachafFreeze, shachafNtk, tahirRelu];
+export const PRESETS: FigurePreset[] = [shachafLinearRisk, shachafSimilarity, shachafDepth, shachafScale, shachafFreeze, shachafNtk, ...TAHIR_DEEP_PRESETS, tahirRelu];
 
 export function getPreset(id: string): FigurePreset {
   const p = PRESETS.find((x) => x.id === id);

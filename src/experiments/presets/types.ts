@@ -11,6 +11,8 @@ import { summarize } from '../../numeric/stats.js';
 export interface PresetOptions {
   seeds: number;
   quick: boolean;
+  /** How converged solutions are reached, for figures that offer a choice (`FigurePreset.solvers`). */
+  solver?: string;
 }
 
 export type ResultLookup = (spec: JobSpec) => StoredRun | undefined;
@@ -23,6 +25,8 @@ export interface FigurePreset {
   description: string;
   defaultSeeds: number;
   quickSeeds: number;
+  /** Solvers the figure offers (`--solver`), the default first; absent: no choice. */
+  solvers?: readonly string[];
   jobs(options: PresetOptions): JobSpec[];
   build(lookup: ResultLookup, options: PresetOptions): FigureData;
 }

@@ -342,6 +342,61 @@ export function fineTuningTransferabilityFiniteSource(theta: number, gammaT: num
 }
 
 /**
+ * The same with the balancedness correction of §3.4 for a two-layer network (not in the paper): a balanced
+ * rank-one start with end-to-end vector w₀ = β̂_s fine-tunes to X⁺y + κ(I − P)β̂_s, where ρ = ‖w‖ solves
+ * ρ² = A + B ρ/s (A = ‖X⁺y‖² → γ_t + σ_t²γ_t/(1 − γ_t), B = ‖(I − P)β̂_s‖² → (1 − γ_t)N, s = ‖β̂_s‖ → √N,
+ * N = E‖β̂_s‖²) and κ = (ρ/s)^{1/2}; the two error parts are orthogonal, so
+ * T_ft = (1 − γ_t)(2κ E⟨β_t, β̂_s⟩ − κ² N). With N = 1 it reduces to `fineTuningTransferability(…, { kappa: true })`.
+ * A source estimate shorter than β_s (γ_s < 1) gives κ > 1: fine-tuning stretches the null-space part back
+ * towards unit norm, which moves the break-even angle above eq. 23's. 0 for γ_t ≥ 1.
+ */
+export function fineTuningTransferabilityFiniteSourceBalanced(theta: number, gammaT: number, gammaS: number, sigmaS: number, sigmaT: number): number {
+  expectAngle('theta', theta);
+  const norm2 = sourceEstimateNorm2(gammaS, sigmaS);
+  if (!Number.isFinite(norm2)) return gammaT >= 1 ? 0 : -Infinity;
+  return fineTuningTransferabilityGivenSource(gammaT, sigmaT, { norm2, overlap: sourceEstimateOverlap(theta, gammaS) });
+}
+
+/** A realised (or expected) source estimate w₀ seen from the target: ‖w₀‖² and ⟨β_t, w₀⟩. */
+export interface SourceEstimate {
+  norm2: number;
+  overlap: number;
+}
+
+/**
+ * T_ft of a balanced two-layer network fine-tuned from a given source estimate w₀ (conditional on w₀, averaged
+ * over the target data in the proportional limit): (1 − γ_t)(2κ⟨β_t, w₀⟩ − κ²‖w₀‖²), κ as in
+ * `fineTuningTransferabilityFiniteSourceBalanced`. A sweep whose instances share one pretrained network measures
+ * this, not its average over source draws: ⟨ν, w₀⟩ fluctuates by O(d^{−1/2}) from draw to draw.
+ */
+export function fineTuningTransferabilityGivenSource(gammaT: number, sigmaT: number, source: SourceEstimate): number {
+  expectNonNegative('gammaT', gammaT);
+  expectNonNegative('sigmaT', sigmaT);
+  expectNonNegative('source.norm2', source.norm2);
+  if (!Number.isFinite(source.overlap)) throw new RangeError(`source.overlap: expected a finite number (got ${source.overlap})`);
+  if (gammaT >= 1 || source.norm2 === 0) return 0;
+  const a = gammaT + noiseTerm(sigmaT, limitTraceInverseGram(gammaT));
+  const rootN = Math.sqrt(source.norm2);
+  const rho = ((1 - gammaT) * rootN + Math.sqrt((1 - gammaT) ** 2 * source.norm2 + 4 * a)) / 2;
+  const kappa = Math.sqrt(rho / rootN);
+  return (1 - gammaT) * (2 * kappa * source.overlap - kappa * kappa * source.norm2);
+}
+
+/**
+ * Linear-transfer risk on the feature w₀ᵀx of a given source estimate: the n_t → ∞ floor
+ * 1 − ⟨β_t, w₀⟩²/‖w₀‖² plus, with nT (integer ≥ 3), the estimation term (σ_t² + floor)/(n_t − 2) of
+ * Theorem 3.7 (the conditional form of `linearTransferRiskFiniteSource`).
+ */
+export function linearTransferRiskGivenSource(source: SourceEstimate, nT?: number, sigmaT = 0): number {
+  expectPositive('source.norm2', source.norm2);
+  expectNonNegative('sigmaT', sigmaT);
+  const floor = Math.max(0, 1 - (source.overlap * source.overlap) / source.norm2);
+  if (nT === undefined) return floor;
+  expectSampleCount('nT', nT, 3);
+  return floor + (sigmaT * sigmaT + floor) / (nT - 2);
+}
+
+/**
  * Break-even angle θ* of fine-tuning from a finite source (eq. 23): T_ft > 0 iff θ < θ*, with
  * cos θ* = E‖β̂_s‖²/(2 min(1, γ_s)) = ½(1 + σ_s²/(1 − γ_s)) (γ_s < 1) or ½(1 + σ_s²/(γ_s − 1)) (γ_s > 1).
  * θ* ≤ π/3. If cos θ* > 1 (noise too large, or γ_s = 1 with σ_s > 0) there is no positive transfer at any angle
