@@ -23,6 +23,8 @@ describe('ftlab CLI', () => {
     expect(ids).toContain('shachaf-linear-risk');
     expect(ids).toContain('shachaf-similarity');
     for (const id of ['shachaf-depth', 'shachaf-scale', 'shachaf-freeze', 'shachaf-ntk']) expect(ids).toContain(id);
+    for (const id of ['tahir-scratch', 'tahir-lt-phase', 'tahir-ft-phase', 'tahir-ridge', 'tahir-finite-source', 'tahir-best-wd', 'tahir-kl', 'tahir-relu']) expect(ids).toContain(id);
+    expect(ftlab('list').stdout).toMatch(/tahir-lt-phase[\s\S]*--solver implicit-bias \| flow \| gd/);
     expect(ftlab('list').stdout).toMatch(/shachaf-linear-risk/);
   });
 

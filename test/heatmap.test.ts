@@ -242,4 +242,21 @@ describe('heat-map figures', () => {
     expect(spec.concat).toBeUndefined();
     expect(spec.layer).toBeDefined();
   });
+
+  it('with a fixed y range, a divergence far outside it is left out of the picture but kept in the data', async () => {
+    const fig = mixedFigure();
+    fig.plot.yDomain = [-1, 1.5];
+    const gammas = [0.5, 0.9, 1, 1.1, 1.5];
+    fig.series.push(
+      { name: 'spike theory', kind: 'theory', panel: 'slices', params: {}, x: { name: 'γ', values: gammas }, y: { name: 'T', values: [0.2, 0.5, 1e17, 0.4, 0.1] } },
+      { name: 'spike points', kind: 'simulation', panel: 'slices', params: {}, x: { name: 'γ', values: gammas }, y: { name: 'T', values: [0.2, 0.5, 3e9, 0.4, 0.1], stderr: [0.01, 0.01, 1e12, 0.01, 0.01] } },
+    );
+    const rows = (vegaLiteSpec(fig) as { data: { values: { series: string; y: number; lo?: number; hi?: number }[] } }).data.values;
+    const spike = rows.filter((r) => r.series.startsWith('spike'));
+    expect(spike.some((r) => r.y > 1e3)).toBe(false);
+    expect(Math.max(...spike.map((r) => r.hi ?? 0))).toBeLessThanOrEqual(1.5 + 25);
+    expect(figureToCsv(fig)).toContain('100000000000000000');
+    // resvg aborts the process on coordinates this large; the PNG must render.
+    expect(svgToPng(await renderSvg(fig)).length).toBeGreaterThan(1000);
+  });
 });

@@ -81,7 +81,7 @@ program
   .action((opts: { json?: boolean }) => {
     const items = PRESETS.map((p) => ({ id: p.id, title: p.title, paper: p.paper, description: p.description, defaultSeeds: p.defaultSeeds, quickSeeds: p.quickSeeds, solvers: p.solvers }));
     if (opts.json) return printJson(items);
-    for (const p of items) process.stdout.write(`${p.id}\n  ${p.title}\n  ${p.paper}\n  ${p.description}\n\n`);
+    for (const p of items) process.stdout.write(`${p.id}\n  ${p.title}\n  ${p.paper}\n  ${p.description}\n${p.solvers ? `  --solver ${p.solvers.join(' | ')} (default ${p.solvers[0]})\n` : ''}\n`);
   });
 
 program

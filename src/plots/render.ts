@@ -112,14 +112,15 @@ function rowsOf(fig: FigureData): Row[] {
     const logX = fig.plot.xScale === 'log' && !onMap;
     let segment = 0;
     let broken = false;
-    // With a fixed y range, points far outside it (a theory curve's divergence) break the line instead of
-    // producing coordinates no renderer draws; the line still runs to the frame from the last point inside.
+    // With a fixed y range, points far outside it (a theory curve's divergence, a simulated spike) are
+    // left out of the picture instead of producing coordinates no renderer draws (resvg aborts on them);
+    // a line still runs to the frame from its last point inside, and the data files keep every value.
     const far = fig.plot.yDomain && !onMap && !logY ? 10 * (fig.plot.yDomain[1] - fig.plot.yDomain[0]) : Infinity;
     const outside = (y: number) => fig.plot.yDomain !== undefined && (y < fig.plot.yDomain[0] - far || y > fig.plot.yDomain[1] + far);
     s.x.values.forEach((x, i) => {
       const y = s.y.values[i];
       // A point that cannot be drawn (a divergence of a theory curve, or ≤ 0 on a log axis) breaks the line.
-      if (!Number.isFinite(x) || !Number.isFinite(y) || (logY && y <= 0) || (logX && x <= 0) || (s.kind === 'theory' && outside(y))) {
+      if (!Number.isFinite(x) || !Number.isFinite(y) || (logY && y <= 0) || (logX && x <= 0) || outside(y)) {
         broken = true;
         return;
       }
@@ -144,6 +145,10 @@ function rowsOf(fig: FigureData): Row[] {
         // On a log axis the lower bar is clipped at y/10 so it stays drawable (the CSV keeps the true s.e.).
         row.lo = logY ? Math.max(y - 2 * se, y / 10) : y - 2 * se;
         row.hi = y + 2 * se;
+        if (fig.plot.yDomain && Number.isFinite(far)) {
+          row.lo = Math.max(row.lo, fig.plot.yDomain[0] - far);
+          row.hi = Math.min(row.hi, fig.plot.yDomain[1] + far);
+        }
       }
       rows.push(row);
     });
