@@ -9,6 +9,7 @@ import { deepLinearFineTuneJob } from './jobs/deepLinearFineTune.js';
 import { reluNtkFineTuneJob } from './jobs/reluNtkFineTune.js';
 import { tahirReluTransferJob } from './jobs/tahirReluTransfer.js';
 import { tahirTransferJob } from './jobs/tahirTransfer.js';
+import { anguitaDiagonalJob } from './jobs/anguitaDiagonal.js';
 
 export interface JobStatus {
   converged: boolean;
@@ -36,6 +37,7 @@ export const JOB_TYPES: Record<string, JobType> = {
   [reluNtkFineTuneJob.name]: reluNtkFineTuneJob as unknown as JobType,
   [tahirReluTransferJob.name]: tahirReluTransferJob as unknown as JobType,
   [tahirTransferJob.name]: tahirTransferJob as unknown as JobType,
+  [anguitaDiagonalJob.name]: anguitaDiagonalJob as unknown as JobType,
 };
 
 export function getJobType(name: string): JobType {

@@ -13,6 +13,7 @@ import {
 } from './shachaf/linear.js';
 import { effectiveSourceScale, solveKappa } from './shachaf/deep.js';
 import { ntkMeasureBound } from './shachaf/ntk.js';
+import { classifyRegime, lOrder, qPotential, qPotentialDerivative, regimeDescriptors } from './anguita/potential.js';
 import {
   breakEvenAngleFiniteSource,
   fineTuningRisk,
@@ -317,6 +318,43 @@ export const THEORY: TheoryFunction[] = [
       lambda: p.gamma === 0 ? 0 : optimalRidgeLambda(p.gamma, p.sigma),
       scratchRisk: scratchRisk(p.gamma, p.sigma),
     }),
+  },
+  {
+    name: 'anguita-regime',
+    paper: 'Anguita et al. 2026, digest §3 (★) and §6',
+    description:
+      'Fine-tuning scales c_FT = (c_PT + λ_PT)(1 + √(1 + β_PT²/c_PT²)) + γ_FT²/2 on a pretrained (|β_PT|) and a new (β_PT = 0) coordinate, the ℓ-order of the penalty on each at β_FT, the pretraining dependence PD, and the regime (1–4 = I–IV: rich ⇔ ℓ < 1.5, PT-dependent ⇔ |PD| > 0.1). λ_PT is given relative to c_PT.',
+    params: [
+      { name: 'cPT', description: 'absolute initialisation scale c_PT', default: 1e-3, min: 1e-12, max: 1e3 },
+      { name: 'lambdaRatio', description: 'relative scale λ_PT / c_PT (−1: vanishing first layer)', default: -0.99, min: -1, max: 1 },
+      { name: 'gammaFT', description: 'readout re-initialisation scale γ_FT', default: 0, min: 0, max: 1e3 },
+      { name: 'betaPT', description: 'pretrained magnitude |β_PT| of an active coordinate', default: 1, min: 0, max: 1e3 },
+      { name: 'betaFT', description: 'fine-tuned value β_FT at which ℓ and PD are evaluated', default: 1, min: 1e-12, max: 1e3 },
+    ],
+    outputs: ['cFTActive', 'cFTInactive', 'lOrderActive', 'lOrderInactive', 'ptDependence', 'regime'],
+    evaluate: (p) => {
+      const params = { cPT: p.cPT, lambdaPT: p.lambdaRatio * p.cPT, gammaFT: p.gammaFT, betaPTActive: p.betaPT, betaFT: p.betaFT };
+      const dsc = regimeDescriptors(params);
+      return {
+        cFTActive: dsc.cFTActive,
+        cFTInactive: dsc.cFTInactive,
+        lOrderActive: dsc.lOrderActive,
+        lOrderInactive: dsc.lOrderInactive,
+        ptDependence: dsc.ptDependenceActive,
+        regime: ['I', 'II', 'III', 'IV'].indexOf(classifyRegime(params)) + 1,
+      };
+    },
+  },
+  {
+    name: 'anguita-potential',
+    paper: 'Anguita et al. 2026, digest §1.4',
+    description: 'The per-coordinate implicit-bias potential q(z) = (c/2)·h(z/c), h(u) = 1 − √(1 + u²) + u·asinh(u) (√k = 2c), its derivative ½asinh(z/c) and its ℓ-order (2: ℓ2-like, → 1: ℓ1-like).',
+    params: [
+      { name: 'z', description: 'coordinate value β_i', default: 1, min: -1e6, max: 1e6 },
+      { name: 'c', description: 'scale c (c_FT of the coordinate)', default: 1e-3, min: 1e-300, max: 1e6 },
+    ],
+    outputs: ['q', 'qPrime', 'lOrder'],
+    evaluate: (p) => ({ q: qPotential(p.z, p.c), qPrime: qPotentialDerivative(p.z, p.c), lOrder: lOrder(p.z, p.c) }),
   },
 ];
 

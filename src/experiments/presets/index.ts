@@ -6,8 +6,9 @@ import { shachafDepth, shachafFreeze, shachafScale } from './shachafDeep.js';
 import { shachafNtk } from './shachafNtk.js';
 import { tahirRelu } from './tahirRelu.js';
 import { TAHIR_DEEP_PRESETS } from './tahirDeep.js';
+import { ANGUITA_PRESETS } from './anguita.js';
 
-export const PRESETS: FigurePreset[] = [shachafLinearRisk, shachafSimilarity, shachafDepth, shachafScale, shachafFreeze, shachafNtk, ...TAHIR_DEEP_PRESETS, tahirRelu];
+export const PRESETS: FigurePreset[] = [shachafLinearRisk, shachafSimilarity, shachafDepth, shachafScale, shachafFreeze, shachafNtk, ...TAHIR_DEEP_PRESETS, tahirRelu, ...ANGUITA_PRESETS];
 
 export function getPreset(id: string): FigurePreset {
   const p = PRESETS.find((x) => x.id === id);
