@@ -94,6 +94,15 @@ describe('anguita-diagonal job', () => {
       { regime: 'III', lambdaPT: 0, gammaFT: 10, mseTol: 1e-22, gap: 1e-6 },
       { regime: 'IV', lambdaPT: -0.99 * c, gammaFT: 0, mseTol: 1e-22, gap: 1e-6 },
     ];
+    it('regime I to 1e-6 on a small problem whose flow tail is short (d = 20, n = 8)', () => {
+      const t = drawFourGroupTeachers(20, { rhoPT: 0.2, rhoFT: 0.1, omega: 0.5 }, 2);
+      const start = reinitialise(endOfPretraining(t.betaPT, c, -c), 1e-6);
+      const x = drawScaledGaussianInputs(8, 20, 2);
+      const y = noisyLabels(x, t.betaFT, 0, 2);
+      const run = trainDiagonalFlow(start, x, y, { rtol: 1e-12, mseTol: 1e-18 });
+      expect(run.converged).toBe(true);
+      expect(relGap(run.beta, solveImplicitBias(x, y, invariants(start).c, { tol: 1e-12 }).value)).toBeLessThan(1e-6);
+    });
     for (const k of cases) {
       it(`regime ${k.regime}`, () => {
         for (const seed of [1, 2]) {
