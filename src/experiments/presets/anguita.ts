@@ -327,11 +327,13 @@ export const anguitaFig3Sim: FigurePreset = {
     for (const panel of fig3Panels()) {
       for (const s of panel.settings) {
         const cells = FIG3_ALPHAS.map((a) => cellOf(lookup, seedsOf(o).map((seed) => fig3Spec(o, s, a, seed, 'implicit-bias')), 'mse'));
+        // One panel per (figure panel, fixed task parameter); colour = the swept initialisation parameter.
+        const [swept, fixed] = s.label.split(', ');
         series.push({
           name: `${panel.id}: ${s.label}`,
           kind: 'simulation',
-          panel: panel.id,
-          group: s.label,
+          panel: `${panel.id.split(':')[0]} (${panel.id.split(': ')[1].split(',')[0]}), ${fixed}`,
+          group: swept,
           params: { ...s, rhoPT: 0.1, d, solver: 'implicit-bias' },
           x: { name: 'α = n/d', values: FIG3_ALPHAS },
           y: { name: 'test MSE', values: cells.map((c) => (c ? c.mean : NaN)), stderr: cells.map((c) => (c ? c.stderr : NaN)) },
@@ -355,7 +357,7 @@ export const anguitaFig3Sim: FigurePreset = {
       params: { d, alphas: FIG3_ALPHAS, seeds: o.seeds, quick: o.quick },
       series,
       tables: [{ title: 'Gradient descent (seed 0) against the implicit-bias solver on the same data', columns: ['setting', 'α', 'GD converged', 'GD steps', 'test MSE (GD)', 'test MSE (IB)', '‖β_GD − β_IB‖/‖β_IB‖'], rows }],
-      plot: { xLabel: 'α = n/d', yLabel: 'test MSE', columns: 3, independent: true },
+      plot: { xLabel: 'α = n/d', yLabel: 'test MSE', columns: 4, independent: true },
       provenance: {},
     };
   },
