@@ -37,4 +37,16 @@ describe('anguita figures (quick)', () => {
     const { figure } = await run('anguita-single-task', 2);
     for (const r of figure.tables![0].rows) expect(Number(r[6])).toBeLessThan(1e-9);
   });
+
+  it('anguita-regimes: each ground truth has the winner the paper names (replica, α ≈ 0.1)', async () => {
+    const { figure } = await run('anguita-regimes');
+    const rows = figure.tables![0].rows;
+    const best = (gt: string) => rows.filter((r) => String(r[0]).startsWith(gt)).sort((a, b) => Number(a[3]) - Number(b[3]))[0][1];
+    expect(best('sparse subset')).toBe('I');
+    expect(best('reuse all')).toBe('II');
+    // At α ≈ 0.05 nested feature selection (IV) wins the sparse subset (digest §10.2: 0.024 against 0.186 and 0.196).
+    const subset = rows.filter((r) => String(r[0]).startsWith('sparse subset')).sort((a, b) => Number(a[2]) - Number(b[2]));
+    expect(subset[0][1]).toBe('IV');
+    expect(rows.every((r) => r[6] === 'yes')).toBe(true);
+  });
 });

@@ -14,6 +14,7 @@ import { summarize } from '../../numeric/stats.js';
 import type { FigurePreset, PresetOptions, ResultLookup } from './types.js';
 import { fineTuneScale } from '../../models/diagonal.js';
 import { classifyRegime, lOrder, ptDependence } from '../../theory/anguita/potential.js';
+import { replicaCurve, type ReplicaParams } from '../../theory/anguita/replica.js';
 
 const TYPE = 'anguita-diagonal';
 const PAPER = 'Anguita et al. (2026), "A Theory of How Pretraining Shapes Inductive Bias in Fine-Tuning"';
@@ -363,4 +364,91 @@ export const anguitaFig3Sim: FigurePreset = {
   },
 };
 
-export const ANGUITA_PRESETS: FigurePreset[] = [anguitaImplicitBias, anguitaLorder, anguitaSingleTask, anguitaFig3Sim];
+
+// ---------------------------------------------------------------------------------------------------
+// Replica theory (digest §5–§7): curves of the generalisation error against α.
+
+const REPLICA_ALPHAS = linspace(0.01, 0.5, 40);
+
+function replicaSeries(name: string, panel: string, group: string, params: Omit<ReplicaParams, 'noise'> & { noise?: number }): Series {
+  const curve = replicaCurve({ ...params, alphas: REPLICA_ALPHAS });
+  return {
+    name,
+    kind: 'theory',
+    panel,
+    group,
+    method: 'replica-symmetric fixed point, deterministic quadrature',
+    params,
+    x: { name: 'α = n/d', values: curve.map((p) => p.alpha) },
+    y: { name: 'generalisation error', values: curve.map((p) => p.error) },
+    converged: curve.map((p) => p.converged),
+  };
+}
+
+const GROUND_TRUTHS = [
+  { label: 'new features (ω = 0, ρ_FT = 0.1)', omega: 0, rhoFT: 0.1 },
+  { label: 'reuse all (ω = 1, ρ_FT = 0.1)', omega: 1, rhoFT: 0.1 },
+  { label: 'sparse subset (ω = 1, ρ_FT = 0.01)', omega: 1, rhoFT: 0.01 },
+];
+
+export const anguitaRegimes: FigurePreset = {
+  id: 'anguita-regimes',
+  title: 'The four fine-tuning regimes on three ground truths: replica theory (Anguita et al. figure4)',
+  paper: PAPER,
+  description:
+    'Replica generalisation error against α = n/d for regimes I (λ = −c, γ = 1e-6), II (λ = 0, γ = 0), III (λ = 0, γ = 10) and IV (λ = −0.99c, γ = 0) at c_PT = 1e-3, ρ_PT = 0.1, noiseless; one panel per ground truth. Each fits a different task best: IV the sparse subset of pretrained features, II dense reuse, I and III new features. Points whose fixed point did not converge are drawn as red crosses.',
+  defaultSeeds: 1,
+  quickSeeds: 1,
+  jobs: () => [],
+  build(_lookup, o) {
+    const series: Series[] = [];
+    const rows: (string | number)[][] = [];
+    for (const gt of GROUND_TRUTHS) {
+      for (const r of REGIMES) {
+        const s = replicaSeries(`regime ${r.id}, ${gt.label}`, gt.label, `regime ${r.id}: ${r.name}`, { rhoPT: 0.1, rhoFT: gt.rhoFT, omega: gt.omega, cPT: C_PT, lambdaPT: r.lambdaPT, gammaFT: r.gammaFT });
+        series.push(s);
+        const at = (a: number) => s.y.values[REPLICA_ALPHAS.findIndex((x) => x >= a)];
+        rows.push([gt.label, r.id, r4(at(0.05)), r4(at(0.1)), r4(at(0.2)), r4(at(0.3)), s.converged!.every(Boolean) ? 'yes' : 'no']);
+      }
+    }
+    return {
+      figure: this.id,
+      title: this.title,
+      description: this.description,
+      paper: PAPER,
+      params: { cPT: C_PT, rhoPT: 0.1, alphas: [0.01, 0.5, REPLICA_ALPHAS.length], quick: o.quick },
+      series,
+      tables: [{ title: 'Replica error at selected α (first grid point at or above)', columns: ['ground truth', 'regime', 'α ≈ 0.05', 'α ≈ 0.1', 'α ≈ 0.2', 'α ≈ 0.3', 'all converged'], rows }],
+      plot: { xLabel: 'α = n/d', yLabel: 'generalisation error', columns: 3 },
+      provenance: {},
+    };
+  },
+};
+
+export const anguitaFig3: FigurePreset = {
+  id: 'anguita-fig3',
+  title: 'Replica theory against simulation: the 2×3 fine-tuning figure (Anguita et al. figure3 A–F)',
+  paper: PAPER,
+  description: '',
+  defaultSeeds: 14,
+  quickSeeds: 3,
+  jobs: (o) => anguitaFig3Sim.jobs(o),
+  build(lookup, o) {
+    const sim = anguitaFig3Sim.build(lookup, o);
+    const series: Series[] = [];
+    for (const s of sim.series) {
+      const p = s.params as Fig3Setting & { rhoPT: number };
+      series.push(replicaSeries(`replica ${s.name}`, s.panel ?? '', s.group ?? s.name, { rhoPT: 0.1, rhoFT: p.rhoFT, omega: p.omega, cPT: p.cPT, lambdaPT: p.lambdaPT, gammaFT: p.gammaFT }));
+      series.push(s);
+    }
+    return {
+      ...sim,
+      figure: this.id,
+      title: this.title,
+      description: `Lines: replica-symmetric theory (d → ∞; deterministic quadrature, 40 α points per curve). ${sim.description}`,
+      series,
+    };
+  },
+};
+
+export const ANGUITA_PRESETS: FigurePreset[] = [anguitaImplicitBias, anguitaLorder, anguitaSingleTask, anguitaFig3Sim, anguitaFig3, anguitaRegimes];
