@@ -14,6 +14,7 @@ import {
 import { effectiveSourceScale, solveKappa } from './shachaf/deep.js';
 import { ntkMeasureBound } from './shachaf/ntk.js';
 import { classifyRegime, lOrder, qPotential, qPotentialDerivative, regimeDescriptors } from './anguita/potential.js';
+import { replicaCurve } from './anguita/replica.js';
 import {
   breakEvenAngleFiniteSource,
   fineTuningRisk,
@@ -355,6 +356,38 @@ export const THEORY: TheoryFunction[] = [
     ],
     outputs: ['q', 'qPrime', 'lOrder'],
     evaluate: (p) => ({ q: qPotential(p.z, p.c), qPrime: qPotentialDerivative(p.z, p.c), lOrder: lOrder(p.z, p.c) }),
+  },
+  {
+    name: 'anguita-best-regime',
+    paper: 'Anguita et al. 2026, digest §5–§6',
+    description:
+      'For a task (ρ_PT, ρ_FT, ω) and α = n/d: the replica generalisation error of fine-tuning from each of the four regimes at c_PT (I: λ = −c, γ = 1e-6; II: λ = 0, γ = 0; III: λ = 0, γ = 10; IV: λ = −0.99c, γ = 0) and which is lowest (1–4 = I–IV). Noiseless; each value is a converged replica fixed point (an unconverged one raises an error).',
+    params: [
+      { name: 'rhoPT', description: 'pretraining density ρ_PT', default: 0.1, min: 0, max: 1 },
+      { name: 'rhoFT', description: 'fine-tuning density ρ_FT', default: 0.01, min: 1e-6, max: 1 },
+      { name: 'omega', description: 'overlap ω of the fine-tuning support with the pretraining one', default: 1, min: 0, max: 1 },
+      { name: 'alpha', description: 'samples per dimension α = n/d', default: 0.05, min: 1e-3, max: 1 },
+      { name: 'cPT', description: 'absolute initialisation scale c_PT', default: 1e-3, min: 1e-9, max: 1e3 },
+    ],
+    outputs: ['errorI', 'errorII', 'errorIII', 'errorIV', 'best'],
+    evaluate: (p) => {
+      const inits = [
+        { lambdaPT: -p.cPT, gammaFT: 1e-6 },
+        { lambdaPT: 0, gammaFT: 0 },
+        { lambdaPT: 0, gammaFT: 10 },
+        { lambdaPT: -0.99 * p.cPT, gammaFT: 0 },
+      ];
+      const errors = inits.map((init, k) => {
+        const [pt] = replicaCurve({ rhoPT: p.rhoPT, rhoFT: p.rhoFT, omega: p.omega, cPT: p.cPT, ...init, alphas: [p.alpha] });
+        if (!pt.converged) throw new RangeError(`alpha: the replica fixed point of regime ${['I', 'II', 'III', 'IV'][k]} did not converge at α = ${p.alpha} (residual ${pt.residual})`);
+        return pt.error;
+      });
+      let best = 0;
+      errors.forEach((e, k) => {
+        if (e < errors[best]) best = k;
+      });
+      return { errorI: errors[0], errorII: errors[1], errorIII: errors[2], errorIV: errors[3], best: best + 1 };
+    },
   },
 ];
 
