@@ -6,6 +6,8 @@
  * iterations and of continuation vs cold starts; timing of a 40-point curve; input validation.
  */
 import { describe, expect, it } from 'vitest';
+import { anguitaDiagonalParams, runAnguitaDiagonal } from '../src/experiments/jobs/anguitaDiagonal.js';
+import { summarize } from '../src/numeric/stats.js';
 import {
   proxQ,
   replicaCurve,
@@ -261,5 +263,28 @@ describe('replicaCurve', () => {
     expect(() => replicaCurve(base, { maxIterations: 0 })).toThrow(/maxIterations/);
     expect(() => replicaExpectations(replicaGroups(base), 0, 1)).toThrow(/s2/);
     expect(() => replicaExpectationsMonteCarlo(replicaGroups(base), 1, 1, 0, 1)).toThrow(/samples/);
+  });
+});
+
+describe('replica theory against seeded simulations (implicit-bias solver; |mean − replica| < 4 s.e.)', () => {
+  it('regimes II and IV at α = 0.2, d = 250 and d = 1000: within the standard error, the finite-size gap shrinking with d', () => {
+    const gaps: Record<number, number[]> = { 250: [], 1000: [] };
+    for (const lambdaPT of [0, -0.99e-3]) {
+      const base = { rhoPT: 0.1, rhoFT: 0.1, omega: 0.5, cPT: 1e-3, lambdaPT, gammaFT: 0 };
+      const [point] = replicaCurve({ ...base, alphas: [0.2] });
+      expect(point.converged).toBe(true);
+      for (const [d, seeds] of [
+        [250, 200],
+        [1000, 100],
+      ] as const) {
+        const runs = Array.from({ length: seeds }, (_, s) => runAnguitaDiagonal(anguitaDiagonalParams.parse({ ...base, d, n: Math.round(0.2 * d) }), s).metrics);
+        expect(runs.every((m) => m.converged === 1)).toBe(true);
+        const st = summarize(runs.map((m) => m.mse));
+        expect(Math.abs(st.mean - point.error)).toBeLessThan(4 * st.stderr);
+        gaps[d].push(Math.abs(st.mean - point.error));
+      }
+    }
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    expect(mean(gaps[1000])).toBeLessThan(mean(gaps[250]));
   });
 });
