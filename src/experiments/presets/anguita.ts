@@ -10,8 +10,7 @@
 import type { JobSpec } from '../job.js';
 import type { FigureData, FigureTable, Series } from '../../plots/figure.js';
 import { linspace } from '../../plots/contour.js';
-import { summarize } from '../../numeric/stats.js';
-import type { FigurePreset, PresetOptions, ResultLookup } from './types.js';
+import { aggregateMetric, type FigurePreset, type PresetOptions, type ResultLookup } from './types.js';
 import { fineTuneScale } from '../../models/diagonal.js';
 import { classifyRegime, lOrder, ptDependence } from '../../theory/anguita/potential.js';
 import { replicaCurve, type ReplicaParams } from '../../theory/anguita/replica.js';
@@ -31,26 +30,8 @@ export const REGIMES = [
 const seedsOf = (o: PresetOptions): number[] => Array.from({ length: o.seeds }, (_, s) => s);
 const r4 = (v: number): number | string => (Number.isFinite(v) ? Number(v.toPrecision(4)) : String(v));
 
-interface Cell {
-  mean: number;
-  stderr: number;
-  n: number;
-  converged: boolean;
-}
-
-function cellOf(lookup: ResultLookup, specs: JobSpec[], metric: string): Cell | undefined {
-  const values: number[] = [];
-  let converged = true;
-  for (const spec of specs) {
-    const run = lookup(spec);
-    if (!run || run.status !== 'done' || run.metrics[metric] === undefined) continue;
-    values.push(run.metrics[metric]);
-    converged &&= run.metrics.converged === 1;
-  }
-  if (!values.length) return undefined;
-  const s = summarize(values);
-  return { mean: s.mean, stderr: s.stderr, n: s.n, converged };
-}
+/** Mean ± s.e. of a metric over the stored seeds; converged only if every run's `converged` metric is 1. */
+const cellOf = (lookup: ResultLookup, specs: JobSpec[], metric: string) => aggregateMetric(lookup, specs, metric, 'converged');
 
 // ---------------------------------------------------------------------------------------------------
 

@@ -14,8 +14,7 @@
 import type { JobSpec } from '../job.js';
 import type { FigureData, FigureTable, Series } from '../../plots/figure.js';
 import { levelSet, linspace } from '../../plots/contour.js';
-import { summarize } from '../../numeric/stats.js';
-import type { FigurePreset, PresetOptions, ResultLookup } from './types.js';
+import { aggregateWith, type Aggregate, type FigurePreset, type PresetOptions, type ResultLookup } from './types.js';
 import { SOLVERS, type TransferSolver } from '../jobs/tahirTransfer.js';
 import {
   breakEvenAngleFiniteSource,
@@ -123,29 +122,17 @@ function phaseJobs(o: PresetOptions, sigmas: number[]): JobSpec[] {
   return sigmas.flatMap((sigma) => g.gammas.flatMap((gamma) => seedsOf(o).map((seed) => phaseSpec(g, o, { sigma, gamma, seed }))));
 }
 
-interface Cell {
-  mean: number;
-  stderr: number;
-  n: number;
-  converged: boolean;
-}
+type Cell = Aggregate;
 
-/** Mean ± s.e. over instances of a per-instance value read from each job's metrics (undefined values skipped). */
-function cellOf(lookup: ResultLookup, specs: JobSpec[], value: (m: Record<string, number>) => { v: number; ok: boolean } | undefined): Cell | undefined {
-  const values: number[] = [];
-  let converged = true;
-  for (const spec of specs) {
-    const run = lookup(spec);
-    if (!run || run.status !== 'done') continue;
-    const r = value(run.metrics);
-    if (!r || !Number.isFinite(r.v)) continue;
-    values.push(r.v);
-    converged &&= r.ok;
-  }
-  if (values.length === 0) return undefined;
-  const s = summarize(values);
-  return { mean: s.mean, stderr: s.stderr, n: s.n, converged };
-}
+/** Mean ± s.e. over instances of a per-instance value read from each job's metrics. */
+const cellOf = (lookup: ResultLookup, specs: JobSpec[], value: (m: Record<string, number>) => { v: number; ok: boolean } | undefined): Cell | undefined =>
+  aggregateWith(lookup, specs, (run) => value(run.metrics));
+
+/** Per-instance mean over θ of the scratch risk at wd index w (each θ is a different teacher on the same X and ξ). */
+const scratchOverThetas = (g: Grid, m: Record<string, number>, w = 0) => {
+  const vs = g.thetas.map((_, k) => scratchAt(m, k, w));
+  return { v: vs.reduce((s, r) => s + r.v, 0) / vs.length, ok: vs.every((r) => r.ok) };
+};
 
 /** Scratch risk at θ index k and wd index w. */
 const scratchAt = (m: Record<string, number>, k: number, w = 0) => ({ v: m[`sc.${k}.${w}.risk`], ok: m[`sc.${k}.${w}.converged`] === 1 && m['pre.converged'] === 1 });
@@ -305,12 +292,21 @@ function signAgreement(g: Grid, cells: (Cell | undefined)[][], theory: (theta: n
   return { agree, resolved, total };
 }
 
-function cellsOf(lookup: ResultLookup, o: PresetOptions, sigma: number, value: (m: Record<string, number>, k: number) => { v: number; ok: boolean }): (Cell | undefined)[][] {
+type ThetaValue = (m: Record<string, number>, k: number) => { v: number; ok: boolean };
+
+/** One cell per (γ, θ) of the grid: the value at θ index k over the instances of the job `specOf(γ, seed)`. */
+function gridCells(lookup: ResultLookup, o: PresetOptions, specOf: (gamma: number, seed: number) => JobSpec, value: ThetaValue): (Cell | undefined)[][] {
   const g = gridOf(o);
   return g.gammas.map((gamma) => {
-    const specs = seedsOf(o).map((seed) => phaseSpec(g, o, { sigma, gamma, seed }));
+    const specs = seedsOf(o).map((seed) => specOf(gamma, seed));
     return g.thetas.map((_, k) => cellOf(lookup, specs, (m) => value(m, k)));
   });
+}
+
+/** The phase-grid cells at noise σ. */
+function cellsOf(lookup: ResultLookup, o: PresetOptions, sigma: number, value: ThetaValue): (Cell | undefined)[][] {
+  const g = gridOf(o);
+  return gridCells(lookup, o, (gamma, seed) => phaseSpec(g, o, { sigma, gamma, seed }), value);
 }
 
 function notConvergedCount(cells: (Cell | undefined)[][]): number {
@@ -354,11 +350,7 @@ export const tahirScratch: FigurePreset = preset({
       series.push({ name: `theory eq. 8, ${label}`, kind: 'theory', group: label, method: 'Marchenko–Pastur limit', params: { sigma }, x: { name: 'γ', values: dense }, y: { name: 'R_sc', values: dense.map((gm) => scratchRisk(gm, sigma)) } });
       const cells = g.gammas.map((gamma) => {
         const specs = seedsOf(o).map((seed) => phaseSpec(g, o, { sigma, gamma, seed }));
-        // Per instance: the mean over θ (each θ is a different teacher on the same X and ξ).
-        return cellOf(lookup, specs, (m) => {
-          const vs = g.thetas.map((_, k) => scratchAt(m, k));
-          return { v: vs.reduce((s, r) => s + r.v, 0) / vs.length, ok: vs.every((r) => r.ok) };
-        });
+        return cellOf(lookup, specs, (m) => scratchOverThetas(g, m));
       });
       // σ = 0 and γ ≥ 1: the risk is exactly 0 (X has full column rank); kept in a table, not on the log axis.
       const shown = g.gammas.map((gm) => !(sigma === 0 && gm >= 1));
@@ -560,11 +552,7 @@ export const tahirFiniteSource: FigurePreset = preset({
     const series: Series[] = [];
     const rows: (string | number)[][] = [];
     for (const gammaS of SOURCE_GAMMAS) {
-      const grid = (value: (m: Record<string, number>, k: number) => { v: number; ok: boolean }) =>
-        g.gammas.map((gamma) => {
-          const specs = seedsOf(o).map((s) => finiteSourceSpec(g, o, gammaS, gamma, s));
-          return g.thetas.map((_, k) => cellOf(lookup, specs, (m) => value(m, k)));
-        });
+      const grid = (value: ThetaValue) => gridCells(lookup, o, (gamma, seed) => finiteSourceSpec(g, o, gammaS, gamma, seed), value);
       const ft = grid(tFine);
       const lt = grid((m, k) => tLinear(m, k, 0));
       // The realised source estimate w₀ (shared by every instance): its norm and its overlaps with β_s and ν.
@@ -658,12 +646,7 @@ export const tahirBestWd: FigurePreset = preset({
     const rows: (string | number)[][] = [];
     const best = g.gammas.map((gamma) => {
       const specs = seedsOf(o).map((seed) => phaseSpec(g, o, { sigma, gamma, seed }));
-      const perWd = WEIGHT_DECAYS.map((_, w) =>
-        cellOf(lookup, specs, (m) => {
-          const vs = g.thetas.map((__, k) => scratchAt(m, k, w));
-          return { v: vs.reduce((s, r) => s + r.v, 0) / vs.length, ok: vs.every((r) => r.ok) };
-        }),
-      );
+      const perWd = WEIGHT_DECAYS.map((_, w) => cellOf(lookup, specs, (m) => scratchOverThetas(g, m, w)));
       let wBest = 0;
       perWd.forEach((c, w) => {
         if (c && perWd[wBest] && c.mean < perWd[wBest]!.mean) wBest = w;

@@ -38,22 +38,34 @@ export interface Aggregate {
   converged: boolean;
 }
 
-/** Mean ± s.e. of one metric over the stored seeds of a grid point; undefined if none stored. */
-export function aggregateMetric(lookup: ResultLookup, specs: readonly JobSpec[], metric: string, convergedMetric?: string): Aggregate | undefined {
+/**
+ * Mean ± s.e. over the stored seeds of a grid point of a per-run value (runs not stored or not done, and
+ * runs whose value is absent or not finite, are skipped); converged only if every counted run's `ok` is
+ * true. Undefined if no run counts.
+ */
+export function aggregateWith(lookup: ResultLookup, specs: readonly JobSpec[], value: (run: StoredRun) => { v: number; ok: boolean } | undefined): Aggregate | undefined {
   const values: number[] = [];
   let converged = true;
   for (const spec of specs) {
     const run = lookup(spec);
     if (!run || run.status !== 'done') continue;
-    const v = run.metrics[metric];
-    if (v === undefined) continue;
-    values.push(v);
-    const c = convergedMetric ? run.metrics[convergedMetric] === 1 : run.converged;
-    converged &&= c;
+    const r = value(run);
+    if (!r || !Number.isFinite(r.v)) continue;
+    values.push(r.v);
+    converged &&= r.ok;
   }
   if (values.length === 0) return undefined;
   const s = summarize(values);
   return { mean: s.mean, stderr: s.stderr, n: s.n, converged };
+}
+
+/** Mean ± s.e. of one metric over the stored seeds of a grid point; undefined if none stored. */
+export function aggregateMetric(lookup: ResultLookup, specs: readonly JobSpec[], metric: string, convergedMetric?: string): Aggregate | undefined {
+  return aggregateWith(lookup, specs, (run) => {
+    const v = run.metrics[metric];
+    if (v === undefined) return undefined;
+    return { v, ok: convergedMetric ? run.metrics[convergedMetric] === 1 : run.converged };
+  });
 }
 
 /** Store lookup by job spec, through the job's content hash. */
