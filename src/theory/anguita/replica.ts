@@ -18,11 +18,15 @@
  *    tolerances; points that do not converge are returned with `converged: false`. The solver is the damped fixed-point iteration of
  *    (RS-1, RS-2) in (log s², log g) with adaptive damping, accelerated by Newton steps on its residual (§5.4 uses
  *    plain damping 0.25; that needs ~1000 iterations near transitions, ~100× slower; available as `newton: false`).
+ *    Where Newton stalls (a flat residual near exact recovery) the solve falls back to the plain iteration.
+ *    `starts: 'both'` adds the authors' backward sweep from an informed start and flags coexisting fixed points.
+ *  - §1.5 / §10.3: single-task learning from the (c, λ) initialisation as a two-group mixture
+ *    (`singleTaskReplicaGroups`, `singleTaskReplicaCurve`), its scale read from the conserved k of the initial network.
  *  - §6.2 / §10: regimes I–IV and reference values (checked in test/anguita-replica.test.ts).
  *
  * Bad input throws a RangeError naming the field and the allowed range; no function returns NaN.
  */
-import { fineTuneScale } from '../../models/diagonal.js';
+import { cLambdaInit, fineTuneScale, invariants } from '../../models/diagonal.js';
 import { brentRoot, type SolverResult } from '../../numeric/solve.js';
 import { createRng } from '../../numeric/rng.js';
 import { groupProbabilities, checkFourGroupTask } from '../../tasks/sparseTeachers.js';
@@ -149,6 +153,43 @@ export function replicaGroups(params: ReplicaParams): ReplicaGroup[] {
     { weight: p[1], variance: v, cFT: cInactive },
     { weight: p[2], variance: 0, cFT: cActive },
     { weight: p[3], variance: 0, cFT: cInactive },
+  ];
+}
+
+export interface SingleTaskReplicaParams {
+  /** Teacher density ρ ∈ (0, 1]: β*_i ~ Bernoulli(ρ)·N(0, a²/ρ) (digest §4, Experiment 4). */
+  rho: number;
+  /** Initialisation scale c > 0 of the (c, λ) initialisation (§1.3). */
+  c: number;
+  /** Initialisation imbalance λ ∈ [−c, c]. */
+  lambda: number;
+  /** Teacher amplitude a > 0 (default 1; E[β*²] = a²). */
+  amplitude?: number;
+  /** Label-noise variance σ0² ≥ 0 (default 0). */
+  noise?: number;
+}
+
+/**
+ * Single-task learning from the (c, λ) initialisation (§1.5, Experiment 4) as a two-group mixture: active (weight ρ,
+ * prior variance a²/ρ) and inactive (weight 1 − ρ, variance 0). The scale is read from the quantities gradient flow
+ * conserves at the initial network, √k/2 with k = (λ⁺ − λ⁻)² + 4c_i² (src/models/diagonal.ts `invariants`), rather
+ * than set to c by hand, so the λ-independence the theory predicts is a property the code has to reproduce.
+ */
+export function singleTaskReplicaGroups(params: SingleTaskReplicaParams): ReplicaGroup[] {
+  if (typeof params !== 'object' || params === null) throw new RangeError('params: expected an object');
+  expectFinite('rho', params.rho);
+  if (!(params.rho > 0 && params.rho <= 1)) throw new RangeError(`rho: expected a number in (0, 1] (got ${params.rho})`);
+  expectPositiveFinite('c', params.c);
+  expectFinite('lambda', params.lambda);
+  const amplitude = params.amplitude ?? 1;
+  expectPositiveFinite('amplitude', amplitude);
+  if (params.noise !== undefined) expectNonNegativeFinite('noise', params.noise);
+  const inv = invariants(cLambdaInit(1, params.c, params.lambda));
+  const cEff = Math.sqrt(inv.k[0]) / 2;
+  if (!(cEff > 0)) throw new RangeError(`c: the initial scale √k/2 is 0 at c = ${params.c}, λ = ${params.lambda}`);
+  return [
+    { weight: params.rho, variance: (amplitude * amplitude) / params.rho, cFT: cEff },
+    { weight: 1 - params.rho, variance: 0, cFT: cEff },
   ];
 }
 
@@ -288,6 +329,13 @@ export interface ReplicaOptions {
   quadrature?: QuadratureOptions;
   /** Warm-start each α from its neighbour in the list (default true); otherwise every α starts from the null estimator. */
   continuation?: boolean;
+  /**
+   * 'uninformed' (default): one forward sweep from the null estimator. 'both': also a backward sweep from an
+   * informed start, to detect coexisting fixed points (see `replicaCurve`).
+   */
+  starts?: 'uninformed' | 'both';
+  /** Relative error ε of the informed start, s² = (σ0² + ε·E[β*²])/α (default 1e-4; in (0, 1)). */
+  informedError?: number;
 }
 
 export interface ReplicaPoint {
@@ -301,6 +349,12 @@ export interface ReplicaPoint {
   iterations: number;
   /** max(|Δlog s²|, |Δlog g|) of the undamped map at the returned point (a relative residual). */
   residual: number;
+  /** Which sweep the reported values come from (the informed one only when the uninformed did not converge). */
+  start: 'uninformed' | 'informed';
+  /** With `starts: 'both'`: the fixed point the informed backward sweep reached. */
+  informed?: { error: number; s2: number; g: number; converged: boolean; iterations: number; residual: number };
+  /** With `starts: 'both'`: both sweeps converged, to fixed points that differ beyond the solver's accuracy. */
+  coexisting?: boolean;
 }
 
 interface FixedPoint {
@@ -351,12 +405,26 @@ export function solveReplicaPoint(
   let w = Math.log(Math.max(start.g, gammaExt));
   let cur = evaluate(u, w);
   let theta = 0.5;
+  // Newton stalls where the residual is flat in log s² (near exact recovery the map contracts s² by a constant
+  // factor per step, so |R| barely changes until s² reaches the fixed point): then Newton's accepted steps only
+  // shave |R| sideways. If the best residual has not fallen by 10 % within 10 iterations, Newton is switched off
+  // for this solve and the (adaptively damped) plain iteration walks down instead.
+  let newtonOn = useNewton;
+  let best = cur.res;
+  let sinceImproved = 0;
   while (evals < maxEvals && Number.isFinite(cur.res)) {
     if (cur.res <= tol) {
       return { value: { s2: Math.exp(u), g: Math.exp(w), error: cur.error }, converged: true, iterations: evals, residual: cur.res };
     }
+    if (cur.res < 0.9 * best) {
+      best = cur.res;
+      sinceImproved = 0;
+    } else if (++sinceImproved >= 10 && newtonOn) {
+      newtonOn = false;
+      theta = 1;
+    }
     let accepted = false;
-    if (useNewton) {
+    if (newtonOn) {
       const h = 1e-6;
       const fu = evaluate(u + h, w);
       const fw = evaluate(u, w + h);
@@ -393,7 +461,8 @@ export function solveReplicaPoint(
       u += theta * cur.du;
       w += theta * cur.dw;
       const next = evaluate(u, w);
-      theta = next.res < cur.res ? Math.min(1, theta * 1.3) : Math.max(1e-3, theta * 0.5);
+      // A flat residual is progress too (see above); only a clear increase shrinks the damping.
+      theta = next.res <= 1.1 * cur.res ? Math.min(1, theta * 1.3) : Math.max(1e-3, theta * 0.5);
       cur = next;
     }
   }
@@ -429,47 +498,138 @@ export function consistentG(groups: readonly ReplicaGroup[], alpha: number, s2: 
   return Math.exp(root.value);
 }
 
-/**
- * Replica-symmetric generalisation-error curve E(α) (§5, §10.5) for the settings of §6.2. Each α is solved by
- * `solveReplicaPoint`; the first from the null estimator (s² = (E[β*²] + σ0²)/α, with g from `consistentG` rather
- * than the digest's g = 1), the next ones from their
- * neighbour's solution (s² rescaled by α_prev/α); a point whose warm start fails is retried from the null
- * estimator. Non-converged points are returned with `converged: false`.
- */
-export function replicaCurve(params: ReplicaParams & { alphas: readonly number[] }, options: ReplicaOptions = {}): ReplicaPoint[] {
-  const groups = replicaGroups(params);
-  const noise = params.noise ?? 0;
-  if (!Array.isArray(params.alphas) || params.alphas.length === 0) throw new RangeError('alphas: expected a non-empty array of numbers in (0, ∞)');
-  params.alphas.forEach((a, i) => {
+/** The α list of a curve: a non-empty array of finite numbers > 0. */
+function checkAlphas(alphas: readonly number[]): void {
+  if (!Array.isArray(alphas) || alphas.length === 0) throw new RangeError('alphas: expected a non-empty array of numbers in (0, ∞)');
+  alphas.forEach((a, i) => {
     if (!(typeof a === 'number' && a > 0 && Number.isFinite(a))) throw new RangeError(`alphas[${i}]: expected a finite number in (0, ∞) (got ${String(a)})`);
   });
+}
+
+function checkReplicaOptions(options: ReplicaOptions): void {
   if (options.gammaExt !== undefined) expectPositiveFinite('gammaExt', options.gammaExt);
   if (options.tolerance !== undefined) expectPositiveFinite('tolerance', options.tolerance);
   if (options.maxIterations !== undefined && !(Number.isInteger(options.maxIterations) && options.maxIterations >= 1)) {
     throw new RangeError(`maxIterations: expected an integer ≥ 1 (got ${options.maxIterations})`);
   }
-  const priorSecondMoment = groups.reduce((s, grp) => s + grp.weight * grp.variance, 0);
+  if (options.starts !== undefined && options.starts !== 'uninformed' && options.starts !== 'both') {
+    throw new RangeError(`starts: expected "uninformed" or "both" (got ${String(options.starts)})`);
+  }
+  if (options.informedError !== undefined && !(options.informedError > 0 && options.informedError < 1)) {
+    throw new RangeError(`informedError: expected a number in (0, 1) (got ${options.informedError})`);
+  }
+}
+
+/**
+ * One continuation sweep over `order` (indices into `alphas`): each α warm-starts from the last converged
+ * neighbour (s² rescaled by α_prev/α); the first point, and any point whose warm start fails, starts from `start(α)`.
+ */
+function sweep(
+  groups: readonly ReplicaGroup[],
+  noise: number,
+  alphas: readonly number[],
+  order: readonly number[],
+  start: (alpha: number) => { s2: number; g: number },
+  options: ReplicaOptions,
+): { sol: SolverResult<FixedPoint>; iterations: number }[] {
   const continuation = options.continuation ?? true;
-  const out: ReplicaPoint[] = [];
+  const out: { sol: SolverResult<FixedPoint>; iterations: number }[] = new Array(alphas.length);
   let prev: { alpha: number; s2: number; g: number } | null = null;
-  for (const alpha of params.alphas) {
-    const s2Null = (priorSecondMoment + noise) / alpha;
-    const nullStart = (): { s2: number; g: number } => ({ s2: s2Null, g: consistentG(groups, alpha, s2Null, options.gammaExt ?? 1e-6, options.quadrature) });
+  for (const idx of order) {
+    const alpha = alphas[idx];
     let sol: SolverResult<FixedPoint>;
     let iterations = 0;
     if (continuation && prev) {
       sol = solveReplicaPoint(groups, alpha, noise, { s2: (prev.s2 * prev.alpha) / alpha, g: prev.g }, options);
       iterations = sol.iterations;
       if (!sol.converged) {
-        sol = solveReplicaPoint(groups, alpha, noise, nullStart(), options);
+        sol = solveReplicaPoint(groups, alpha, noise, start(alpha), options);
         iterations += sol.iterations;
       }
     } else {
-      sol = solveReplicaPoint(groups, alpha, noise, nullStart(), options);
+      sol = solveReplicaPoint(groups, alpha, noise, start(alpha), options);
       iterations = sol.iterations;
     }
-    out.push({ alpha, error: sol.value.error, s2: sol.value.s2, g: sol.value.g, converged: sol.converged, iterations, residual: sol.residual });
+    out[idx] = { sol, iterations };
     if (sol.converged) prev = { alpha, s2: sol.value.s2, g: sol.value.g };
   }
   return out;
+}
+
+/**
+ * The replica curve for any mixture of groups (the fine-tuning mixture of `replicaGroups`, the single-task one of
+ * `singleTaskReplicaGroups`, or a user's own). See `replicaCurve` for the starts and the branch check.
+ */
+export function replicaCurveForGroups(groups: readonly ReplicaGroup[], noise: number, alphas: readonly number[], options: ReplicaOptions = {}): ReplicaPoint[] {
+  if (!Array.isArray(groups) || groups.length === 0) throw new RangeError('groups: expected a non-empty array');
+  groups.forEach((grp, i) => {
+    if (!(grp.weight >= 0 && grp.weight <= 1)) throw new RangeError(`groups[${i}].weight: expected a number in [0, 1] (got ${grp.weight})`);
+    expectNonNegativeFinite(`groups[${i}].variance`, grp.variance);
+    expectPositiveFinite(`groups[${i}].cFT`, grp.cFT);
+  });
+  const totalWeight = groups.reduce((s, grp) => s + grp.weight, 0);
+  if (Math.abs(totalWeight - 1) > 1e-9) throw new RangeError(`groups: expected weights summing to 1 (got ${totalWeight})`);
+  expectNonNegativeFinite('noise', noise);
+  checkAlphas(alphas);
+  checkReplicaOptions(options);
+  const gammaExt = options.gammaExt ?? 1e-6;
+  const prior = groups.reduce((s, grp) => s + grp.weight * grp.variance, 0);
+  const withG = (alpha: number, s2: number) => ({ s2, g: consistentG(groups, alpha, s2, gammaExt, options.quadrature) });
+  // Uninformed: the null estimator x̂ = 0 (E = E[β*²]). Informed: an estimator that already knows the teacher up to
+  // a relative error ε (not s² = 0 exactly, which is the spurious point of §5.5).
+  const uninformed = (alpha: number) => withG(alpha, (prior + noise) / alpha);
+  const informed = (alpha: number) => withG(alpha, (noise + (options.informedError ?? 1e-4) * prior) / alpha);
+  const forwardOrder = alphas.map((_, i) => i);
+  const forward = sweep(groups, noise, alphas, forwardOrder, uninformed, options);
+  const backward = options.starts === 'both' ? sweep(groups, noise, alphas, [...forwardOrder].reverse(), informed, options) : null;
+  const tol = options.tolerance ?? 1e-10;
+  return alphas.map((alpha, i) => {
+    const f = forward[i];
+    const point: ReplicaPoint = {
+      alpha,
+      error: f.sol.value.error,
+      s2: f.sol.value.s2,
+      g: f.sol.value.g,
+      converged: f.sol.converged,
+      iterations: f.iterations,
+      residual: f.sol.residual,
+      start: 'uninformed',
+    };
+    if (!backward) return point;
+    const b = backward[i];
+    point.informed = { error: b.sol.value.error, s2: b.sol.value.s2, g: b.sol.value.g, converged: b.sol.converged, iterations: b.iterations, residual: b.sol.residual };
+    // Two converged fixed points "coexist" when they differ by more than the solver's accuracy allows (the relative
+    // tolerance on s², amplified 1000× to cover the error's sensitivity near transitions).
+    const gap = Math.abs(Math.log(b.sol.value.s2) - Math.log(f.sol.value.s2));
+    point.coexisting = f.sol.converged && b.sol.converged && gap > Math.max(1e3 * tol, 1e-6);
+    if (!f.sol.converged && b.sol.converged) {
+      Object.assign(point, { error: b.sol.value.error, s2: b.sol.value.s2, g: b.sol.value.g, converged: true, residual: b.sol.residual, start: 'informed' });
+    }
+    return point;
+  });
+}
+
+/**
+ * Replica-symmetric generalisation-error curve E(α) (§5, §10.5) for the settings of §6.2. Each α is solved by
+ * `solveReplicaPoint`; the first from the null estimator (s² = (E[β*²] + σ0²)/α, with g from `consistentG` rather
+ * than the digest's g = 1), the next ones from their neighbour's solution (s² rescaled by α_prev/α); a point whose
+ * warm start fails is retried from the null estimator. Non-converged points are returned with `converged: false`.
+ *
+ * With `starts: 'both'` a second sweep runs backward from the largest α, started from an informed estimator (one
+ * that knows the teacher up to `informedError`, default 1e-4, relative error), as the authors' forward/backward sweeps do (§5.4). Each point
+ * then carries the informed branch and `coexisting` (both converged to different fixed points). The reported value
+ * stays the uninformed branch: q_k is convex, so the replica-symmetric fixed point of the physical estimator is
+ * unique, and a second one reached only from an informed start is the spurious near-s² = 0 point of §5.5 (the
+ * authors' "smaller of the two" rule selects it). Where only the informed sweep converges, it is reported, with
+ * `start: 'informed'`.
+ */
+export function replicaCurve(params: ReplicaParams & { alphas: readonly number[] }, options: ReplicaOptions = {}): ReplicaPoint[] {
+  const groups = replicaGroups(params);
+  return replicaCurveForGroups(groups, params.noise ?? 0, params.alphas, options);
+}
+
+/** The single-task replica curve (§1.5, Experiment 4; `singleTaskReplicaGroups`). */
+export function singleTaskReplicaCurve(params: SingleTaskReplicaParams & { alphas: readonly number[] }, options: ReplicaOptions = {}): ReplicaPoint[] {
+  const groups = singleTaskReplicaGroups(params);
+  return replicaCurveForGroups(groups, params.noise ?? 0, params.alphas, options);
 }
