@@ -50,6 +50,15 @@ function parseIntOption(name: string, min: number, max: number) {
   };
 }
 
+/** `--param name=value`, repeatable: collects the pairs into one record (a bad pair is a usage error). */
+function collectParam(pair: string, acc: Record<string, number>): Record<string, number> {
+  const m = /^([A-Za-z][A-Za-z0-9_]*)=(.+)$/.exec(pair);
+  if (!m) throw new UsageError(`--param: expected name=value (got ${JSON.stringify(pair)})`);
+  const v = Number(m[2]);
+  if (!Number.isFinite(v)) throw new UsageError(`--param ${m[1]}: expected a finite number (got ${JSON.stringify(m[2])})`);
+  return { ...acc, [m[1]]: v };
+}
+
 function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 1) + '\n');
 }
@@ -79,9 +88,12 @@ program
   .description('list the figures ftlab reproduces and what each shows')
   .option('--json', 'print JSON')
   .action((opts: { json?: boolean }) => {
-    const items = PRESETS.map((p) => ({ id: p.id, title: p.title, paper: p.paper, description: p.description, defaultSeeds: p.defaultSeeds, quickSeeds: p.quickSeeds, solvers: p.solvers }));
+    const items = PRESETS.map((p) => ({ id: p.id, title: p.title, paper: p.paper, description: p.description, defaultSeeds: p.defaultSeeds, quickSeeds: p.quickSeeds, solvers: p.solvers, parameters: p.parameters }));
     if (opts.json) return printJson(items);
-    for (const p of items) process.stdout.write(`${p.id}\n  ${p.title}\n  ${p.paper}\n  ${p.description}\n${p.solvers ? `  --solver ${p.solvers.join(' | ')} (default ${p.solvers[0]})\n` : ''}\n`);
+    for (const p of items) {
+      const params = (p.parameters ?? []).map((q) => `  --param ${q.name}=<${q.integer ? 'integer' : 'number'} in [${q.min}, ${q.max}], default ${q.default}>  ${q.description}\n`).join('');
+      process.stdout.write(`${p.id}\n  ${p.title}\n  ${p.paper}\n  ${p.description}\n${p.solvers ? `  --solver ${p.solvers.join(' | ')} (default ${p.solvers[0]})\n` : ''}${params}\n`);
+    }
   });
 
 program
@@ -93,11 +105,12 @@ program
   .option('--workers <n>', 'worker threads (0 = run inline; default one per core)', parseIntOption('--workers', 0, 256))
   .option('--quick', 'a smaller grid and fewer seeds, for a first look')
   .option('--solver <name>', 'how scratch/fine-tuning runs reach convergence, for figures that offer a choice (e.g. implicit-bias | flow | gd; see `ftlab list`)')
+  .option('--param <name=value>', 'set one of the figure\'s parameters (repeatable; see `ftlab list`)', collectParam, {} as Record<string, number>)
   .option('--no-png', 'skip the PNG rendering')
   .option('--queue <url>', 'spread the jobs over `ftlab worker`s through a BullMQ queue on Redis (redis://[:password@]host:port[/db])')
   .option('--queue-name <name>', 'queue name on the Redis server', DEFAULT_QUEUE_NAME)
   .option('--json', 'print the figure JSON on stdout')
-  .action(async (id: string, opts: { seeds?: number; out: string; workers?: number; quick?: boolean; solver?: string; png: boolean; json?: boolean; queue?: string; queueName: string }) => {
+  .action(async (id: string, opts: { seeds?: number; out: string; workers?: number; quick?: boolean; solver?: string; param: Record<string, number>; png: boolean; json?: boolean; queue?: string; queueName: string }) => {
     const progress = createProgress(id);
     let result;
     try {
@@ -105,6 +118,7 @@ program
         seeds: opts.seeds,
         quick: opts.quick,
         solver: opts.solver,
+        params: opts.param,
         outDir: opts.out,
         workers: opts.workers,
         executor: opts.queue ? executorFor(opts) : undefined,

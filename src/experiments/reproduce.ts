@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeJob, CODE_VERSION, type Job } from './job.js';
 import { getPreset } from './presets/index.js';
-import { lookupVia, type PresetOptions } from './presets/types.js';
+import { lookupVia, resolvePresetParams, type PresetOptions } from './presets/types.js';
 import { runJobs, type RunProgress, type RunSummary } from './runner.js';
 import { createExecutor, type JobExecutor } from './pool.js';
 import { openStore } from '../store/store.js';
@@ -19,6 +19,8 @@ export interface ReproduceOptions {
   quick?: boolean;
   /** Solver for figures that offer one (see `FigurePreset.solvers`). */
   solver?: string;
+  /** Values of the figure's own parameters (`FigurePreset.parameters`); unknown names or out-of-range values throw. */
+  params?: Record<string, number>;
   outDir: string;
   workers?: number;
   png?: boolean;
@@ -46,27 +48,35 @@ export async function reproduce(id: string, options: ReproduceOptions): Promise<
     }
   }
   const solver = options.solver ?? preset.solvers?.[0];
-  const presetOptions: PresetOptions = { seeds, quick, solver };
+  const params = resolvePresetParams(preset, options.params);
+  const given = Object.entries(options.params ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const presetOptions: PresetOptions = { seeds, quick, solver, params };
   const jobs: Job[] = preset.jobs(presetOptions).map(makeJob);
   mkdirSync(options.outDir, { recursive: true });
   const store = openStore(options.outDir);
   const executor = options.executor ?? createExecutor(options.workers);
   try {
-    store.recordSweep(`reproduce:${id}${quick ? ':quick' : ''}${solver ? `:solver=${solver}` : ''}:seeds=${seeds}`, { figure: id, seeds, quick, solver }, jobs.map((j) => j.hash));
+    const paramTag = given.map(([k, v]) => `:${k}=${v}`).join('');
+    store.recordSweep(`reproduce:${id}${quick ? ':quick' : ''}${solver ? `:solver=${solver}` : ''}${paramTag}:seeds=${seeds}`, { figure: id, seeds, quick, solver, params }, jobs.map((j) => j.hash));
     const summary = await runJobs(jobs, store, executor, options.onProgress);
+    const buildStart = performance.now();
     const figure = preset.build(lookupVia((h) => store.get(h)), presetOptions);
+    const buildSeconds = Math.round(performance.now() - buildStart) / 1000;
     figure.provenance = {
       ftlab: CODE_VERSION,
-      command: options.command ?? `ftlab reproduce ${id}${quick ? ' --quick' : ''} --seeds ${seeds}`,
+      command: options.command ?? `ftlab reproduce ${id}${quick ? ' --quick' : ''}${given.map(([k, v]) => ` --param ${k}=${v}`).join('')} --seeds ${seeds}`,
       seeds,
       quick,
       solver,
+      ...(preset.parameters ? { params } : {}),
       jobs: summary.total,
       computed: summary.done,
       cached: summary.cached,
       failed: summary.failed,
       notConverged: summary.notConverged,
       wallSeconds: Math.round(summary.wallMs) / 1000,
+      /** Building the figure from the stored runs: the theory curves, maps and aggregation. */
+      buildSeconds,
       createdAt: new Date().toISOString(),
     };
     const files = await writeFigure(figure, options.outDir, options.png ?? true);

@@ -14,7 +14,7 @@ import {
 import { effectiveSourceScale, solveKappa } from './shachaf/deep.js';
 import { ntkMeasureBound } from './shachaf/ntk.js';
 import { classifyRegime, lOrder, qPotential, qPotentialDerivative, regimeDescriptors } from './anguita/potential.js';
-import { replicaCurve } from './anguita/replica.js';
+import { replicaCurve, singleTaskReplicaCurve } from './anguita/replica.js';
 import {
   breakEvenAngleFiniteSource,
   fineTuningRisk,
@@ -356,6 +356,47 @@ export const THEORY: TheoryFunction[] = [
     ],
     outputs: ['q', 'qPrime', 'lOrder'],
     evaluate: (p) => ({ q: qPotential(p.z, p.c), qPrime: qPotentialDerivative(p.z, p.c), lOrder: lOrder(p.z, p.c) }),
+  },
+  {
+    name: 'anguita-replica-error',
+    paper: 'Anguita et al. 2026, digest §5 (RS-1, RS-2)',
+    description:
+      'Replica-symmetric generalisation error E = (1/d)‖β̂ − β*‖² of fine-tuning a diagonal network at α = n/d from the (c_PT, λ_PT, γ_FT) initialisation on a four-group task (ρ_PT, ρ_FT, ω) with label-noise variance σ0², and the fixed point (s², g). An unconverged fixed point raises an error.',
+    params: [
+      { name: 'rhoPT', description: 'pretraining density ρ_PT', default: 0.1, min: 0, max: 1 },
+      { name: 'rhoFT', description: 'fine-tuning density ρ_FT', default: 0.1, min: 1e-6, max: 1 },
+      { name: 'omega', description: 'overlap ω of the fine-tuning support with the pretraining one', default: 0.5, min: 0, max: 1 },
+      { name: 'cPT', description: 'absolute initialisation scale c_PT', default: 1e-3, min: 1e-9, max: 1e3 },
+      { name: 'lambdaRatio', description: 'relative layer imbalance λ_PT/c_PT (−1: vanishing first layer)', default: 0, min: -1, max: 1 },
+      { name: 'gammaFT', description: 'readout re-initialisation scale γ_FT (> 0 when λ_PT = −c_PT)', default: 0, min: 0, max: 1e3 },
+      { name: 'alpha', description: 'samples per dimension α = n/d', default: 0.2, min: 1e-3, max: 10 },
+      { name: 'noise', description: 'label-noise variance σ0²', default: 0, min: 0, max: 10 },
+    ],
+    outputs: ['error', 's2', 'g'],
+    evaluate: (p) => {
+      const [pt] = replicaCurve({ rhoPT: p.rhoPT, rhoFT: p.rhoFT, omega: p.omega, cPT: p.cPT, lambdaPT: p.lambdaRatio * p.cPT, gammaFT: p.gammaFT, noise: p.noise, alphas: [p.alpha] });
+      if (!pt.converged) throw new RangeError(`alpha: the replica fixed point did not converge at α = ${p.alpha} (residual ${pt.residual})`);
+      return { error: pt.error, s2: pt.s2, g: pt.g };
+    },
+  },
+  {
+    name: 'anguita-single-task-error',
+    paper: 'Anguita et al. 2026, digest §1.5, §10.3',
+    description:
+      'Replica error of learning one Bernoulli–Gaussian teacher (density ρ) from the (c, λ) initialisation at α = n/d; independent of λ (the scale is read from the conserved k of the initial network). An unconverged fixed point raises an error.',
+    params: [
+      { name: 'rho', description: 'teacher density ρ', default: 0.1, min: 1e-6, max: 1 },
+      { name: 'c', description: 'initialisation scale c', default: 1e-3, min: 1e-9, max: 1e3 },
+      { name: 'lambdaRatio', description: 'initialisation imbalance λ/c', default: 0, min: -1, max: 1 },
+      { name: 'alpha', description: 'samples per dimension α = n/d', default: 0.3, min: 1e-3, max: 10 },
+      { name: 'noise', description: 'label-noise variance σ0²', default: 0, min: 0, max: 10 },
+    ],
+    outputs: ['error'],
+    evaluate: (p) => {
+      const [pt] = singleTaskReplicaCurve({ rho: p.rho, c: p.c, lambda: p.lambdaRatio * p.c, noise: p.noise, alphas: [p.alpha] });
+      if (!pt.converged) throw new RangeError(`alpha: the replica fixed point did not converge at α = ${p.alpha} (residual ${pt.residual})`);
+      return { error: pt.error };
+    },
   },
   {
     name: 'anguita-best-regime',

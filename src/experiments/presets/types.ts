@@ -13,6 +13,18 @@ export interface PresetOptions {
   quick: boolean;
   /** How converged solutions are reached, for figures that offer a choice (`FigurePreset.solvers`). */
   solver?: string;
+  /** Values of the figure's own parameters (`FigurePreset.parameters`; `reproduce --param name=value`). */
+  params?: Readonly<Record<string, number>>;
+}
+
+/** A parameter a figure lets its user set (the task a theory figure is drawn for, a slice, …). */
+export interface PresetParameter {
+  name: string;
+  description: string;
+  default: number;
+  min: number;
+  max: number;
+  integer?: boolean;
 }
 
 export type ResultLookup = (spec: JobSpec) => StoredRun | undefined;
@@ -27,6 +39,8 @@ export interface FigurePreset {
   quickSeeds: number;
   /** Solvers the figure offers (`--solver`), the default first; absent: no choice. */
   solvers?: readonly string[];
+  /** Parameters the user may set (`--param name=value`), each with its default and allowed range. */
+  parameters?: readonly PresetParameter[];
   jobs(options: PresetOptions): JobSpec[];
   build(lookup: ResultLookup, options: PresetOptions): FigureData;
 }
@@ -71,4 +85,26 @@ export function aggregateMetric(lookup: ResultLookup, specs: readonly JobSpec[],
 /** Store lookup by job spec, through the job's content hash. */
 export function lookupVia(get: (hash: string) => StoredRun | undefined): ResultLookup {
   return (spec) => get(makeJob(spec).hash);
+}
+
+/**
+ * The figure's parameter values: the defaults, overridden by `given`. Throws a RangeError naming the parameter
+ * for an unknown name or a value outside its range.
+ */
+export function resolvePresetParams(preset: Pick<FigurePreset, 'id' | 'parameters'>, given: Readonly<Record<string, number>> = {}): Record<string, number> {
+  const declared = preset.parameters ?? [];
+  const out: Record<string, number> = {};
+  for (const p of declared) out[p.name] = p.default;
+  for (const [name, value] of Object.entries(given)) {
+    const p = declared.find((q) => q.name === name);
+    if (!p) {
+      throw new RangeError(
+        `--param ${name}: figure ${preset.id} ${declared.length === 0 ? 'has no parameters' : `has parameters ${declared.map((q) => q.name).join(', ')}`}`,
+      );
+    }
+    const ok = typeof value === 'number' && Number.isFinite(value) && value >= p.min && value <= p.max && (!p.integer || Number.isInteger(value));
+    if (!ok) throw new RangeError(`--param ${name}: expected ${p.integer ? 'an integer' : 'a number'} in [${p.min}, ${p.max}] (got ${String(value)})`);
+    out[name] = value;
+  }
+  return out;
 }
