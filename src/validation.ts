@@ -72,3 +72,20 @@ export function parseParams<S extends z.ZodType>(schema: S, input: unknown, cont
   });
   throw new ValidationError(context, issues);
 }
+
+/** A numeric parameter with a closed range (theory functions, figure parameters, explorer controls). */
+export interface RangedParam {
+  name: string;
+  min: number;
+  max: number;
+  integer?: boolean;
+}
+
+/**
+ * Why `value` is not allowed for `param` — "expected a number in [min, max] (got value)" — or null when it is. One
+ * wording for the CLI (`ftlab theory`, `reproduce --param`) and the explorer page.
+ */
+export function rangeProblem(param: RangedParam, value: unknown): string | null {
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= param.min && value <= param.max && (!param.integer || Number.isInteger(value));
+  return ok ? null : `expected ${param.integer ? 'an integer' : 'a number'} in [${param.min}, ${param.max}] (got ${String(value)})`;
+}

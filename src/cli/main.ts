@@ -21,6 +21,7 @@ import { RedisQueueExecutor, type QueueStatus } from '../queue/executor.js';
 import { startQueueWorker } from '../queue/worker.js';
 import { DEFAULT_QUEUE_NAME, redactUrl } from '../queue/connection.js';
 import type { JobExecutor } from '../experiments/pool.js';
+import { startServer } from '../server/serve.js';
 
 /** Coordinator-side status lines on stderr for queued sweeps. */
 function queueStatusPrinter(): (s: QueueStatus) => void {
@@ -284,6 +285,23 @@ program
     } finally {
       await executor.close();
     }
+  });
+
+program
+  .command('serve')
+  .description('serve the explorer page: live theory, small simulations in the browser, and read-only views of an output folder')
+  .option('--out <dir>', 'output folder whose stored results the page may open (read-only)', 'out')
+  .option('--port <n>', 'TCP port (0 = any free port)', parseIntOption('--port', 0, 65535), 8080)
+  .option('--host <address>', 'address to bind (default loopback only; 0.0.0.0 exposes the page to the network)', '127.0.0.1')
+  .action(async (opts: { out: string; port: number; host: string }) => {
+    mkdirSync(opts.out, { recursive: true });
+    const server = await startServer({ outDir: opts.out, port: opts.port, host: opts.host });
+    process.stdout.write(`ftlab explorer: ${server.url}\n  results from ${opts.out} (read-only); Ctrl-C to stop\n`);
+    await new Promise<void>((done) => {
+      const stop = () => void server.close().then(done);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
   });
 
 async function main(): Promise<void> {

@@ -7,7 +7,8 @@
  * alone — not on which worker or in which order it runs. Uniforms carry 53 random bits (two 32-bit
  * outputs); standard normals use the Box–Muller transform with both outputs kept.
  */
-import { createHash } from 'node:crypto';
+// SHA-256 from @noble/hashes (pure JS, the same digest as node:crypto) so the generators run in a browser too.
+import { sha256 } from '@noble/hashes/sha2.js';
 import { xoroshiro128plus, type RandomGenerator } from 'pure-rand';
 
 /** The purposes a stream can serve. Each gets statistically independent draws. */
@@ -87,8 +88,9 @@ export function streamState(seed: number, purpose: string, index = 0): number[] 
   if (!Number.isSafeInteger(seed) || seed < 0) {
     throw new RangeError(`seed: expected a non-negative safe integer, got ${String(seed)}`);
   }
-  const digest = createHash('sha256').update(`ftlab/rng/v1\u0000${seed}\u0000${purpose}\u0000${index}`).digest();
-  const state = [digest.readInt32LE(0), digest.readInt32LE(4), digest.readInt32LE(8), digest.readInt32LE(12)];
+  const digest = sha256(new TextEncoder().encode(`ftlab/rng/v1\u0000${seed}\u0000${purpose}\u0000${index}`));
+  const view = new DataView(digest.buffer, digest.byteOffset, digest.byteLength);
+  const state = [view.getInt32(0, true), view.getInt32(4, true), view.getInt32(8, true), view.getInt32(12, true)];
   if (state[0] === 0 && state[1] === 0 && state[2] === 0 && state[3] === 0) state[0] = 1; // xoroshiro's one forbidden state
   return state;
 }

@@ -28,6 +28,14 @@ export interface StoredRun {
   metrics: Record<string, number>;
 }
 
+export interface StoredSweep {
+  name: string;
+  spec: unknown;
+  updatedAt: string;
+  jobs: number;
+  done: number;
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
   hash TEXT PRIMARY KEY,
@@ -171,6 +179,18 @@ export class Store {
       error: row.error,
       metrics,
     };
+  }
+
+  /** Every recorded sweep (a `reproduce` or `run` invocation): its name, spec, last update and job counts. */
+  sweeps(): StoredSweep[] {
+    return this.db
+      .prepare<[], { name: string; spec: string; updated_at: string; jobs: number; done: number }>(
+        `SELECT s.name, s.spec, s.updated_at, COUNT(j.hash) AS jobs, COALESCE(SUM(r.status = 'done'), 0) AS done
+         FROM sweeps s LEFT JOIN sweep_jobs j ON j.sweep = s.name LEFT JOIN runs r ON r.hash = j.hash
+         GROUP BY s.name ORDER BY s.updated_at DESC`,
+      )
+      .all()
+      .map((r) => ({ name: r.name, spec: JSON.parse(r.spec) as unknown, updatedAt: r.updated_at, jobs: r.jobs, done: r.done }));
   }
 
   counts(): { done: number; failed: number; metrics: number } {

@@ -3,6 +3,7 @@
  * entry lists its parameters with meaning, default and allowed range, and evaluates to named numbers.
  */
 import { spectrumValues } from '../numeric/covariance.js';
+import { rangeProblem } from '../validation.js';
 import {
   deterministicEquivalentRisk,
   expectedRiskIsotropic,
@@ -440,9 +441,8 @@ export function getTheory(name: string): TheoryFunction {
 
 /** Check one parameter value against its declared range; the error names field, value and range. */
 export function checkTheoryParam(fn: TheoryFunction, param: TheoryParam, value: number): void {
-  const kind = param.integer ? 'an integer' : 'a number';
-  const ok = Number.isFinite(value) && value >= param.min && value <= param.max && (!param.integer || Number.isInteger(value));
-  if (!ok) throw new RangeError(`${fn.name}: --${param.name}: expected ${kind} in [${param.min}, ${param.max}] (got ${value})`);
+  const problem = rangeProblem(param, value);
+  if (problem) throw new RangeError(`${fn.name}: --${param.name}: ${problem}`);
 }
 
 /** Evaluate on the cartesian grid of the given value lists (missing parameters take their defaults). */

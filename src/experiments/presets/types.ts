@@ -7,6 +7,7 @@ import { makeJob } from '../job.js';
 import type { StoredRun } from '../../store/store.js';
 import type { FigureData } from '../../plots/figure.js';
 import { summarize } from '../../numeric/stats.js';
+import { rangeProblem } from '../../validation.js';
 
 export interface PresetOptions {
   seeds: number;
@@ -102,8 +103,8 @@ export function resolvePresetParams(preset: Pick<FigurePreset, 'id' | 'parameter
         `--param ${name}: figure ${preset.id} ${declared.length === 0 ? 'has no parameters' : `has parameters ${declared.map((q) => q.name).join(', ')}`}`,
       );
     }
-    const ok = typeof value === 'number' && Number.isFinite(value) && value >= p.min && value <= p.max && (!p.integer || Number.isInteger(value));
-    if (!ok) throw new RangeError(`--param ${name}: expected ${p.integer ? 'an integer' : 'a number'} in [${p.min}, ${p.max}] (got ${String(value)})`);
+    const problem = rangeProblem(p, value);
+    if (problem) throw new RangeError(`--param ${name}: ${problem}`);
     out[name] = value;
   }
   return out;

@@ -1,0 +1,478 @@
+/**
+ * The views of the ftlab explorer page: for each paper, figures whose theory is recomputed in the browser from the
+ * same modules the CLI uses (src/theory/…) as the user moves the controls, and a small simulation (the same job types
+ * the CLI runs, src/experiments/jobs/…) whose points are drawn on top. Every theory function of `ftlab theory`
+ * (src/theory/registry.ts) is also a view, plotted against a parameter the user picks.
+ *
+ * A view turns parameter values into a FigureData (src/plots/figure.ts), the picture spec the CLI renders too.
+ * Nothing here touches the DOM or Node, so the same code runs in the page, in its Web Worker and in the tests.
+ */
+import type { FigureData, Series } from '../plots/figure.js';
+import { gridSeries, levelSet, linspace } from '../plots/contour.js';
+import { summarize } from '../numeric/stats.js';
+import { rangeProblem } from '../validation.js';
+import type { JobOutput } from '../experiments/jobTypes.js';
+import { predictLinearRisk } from '../theory/shachaf/predict.js';
+import { linearProblemSchema, type LinearProblemInput } from '../tasks/linearTeachers.js';
+import {
+  fineTuningTransferability,
+  linearTransferability,
+  linearTransferabilityFinite,
+  ridgeLinearTransferability,
+} from '../theory/tahir/transfer.js';
+import { replicaCurve, type ReplicaPoint } from '../theory/anguita/replica.js';
+import { THEORY, type TheoryFunction } from '../theory/registry.js';
+
+export interface ExplorerParam {
+  name: string;
+  /** Short label with units, shown beside the control. */
+  label: string;
+  description: string;
+  default: number;
+  min: number;
+  max: number;
+  integer?: boolean;
+  /** The slider moves in log10 of the value (min > 0). */
+  log?: boolean;
+  /** Slider step (linear scale; default (max − min)/200, 1 for integers). */
+  step?: number;
+}
+
+/** A choice among named options (kept as a string in the view state). */
+export interface ExplorerChoice {
+  name: string;
+  label: string;
+  options: readonly string[];
+  default: string;
+}
+
+export type ParamValues = Record<string, number>;
+export type ChoiceValues = Record<string, string>;
+
+/** One job of a view's simulation: a registered job type, its parameters and seed, and where its point goes. */
+export interface SimulationJob {
+  type: string;
+  params: unknown;
+  seed: number;
+  /** The x value and the series group of the point this job contributes to. */
+  x: number;
+  group: string;
+}
+
+export interface SimulationResult {
+  job: SimulationJob;
+  output: JobOutput;
+}
+
+export interface ExplorerSimulation {
+  /** What runs, e.g. "GD to convergence, d = 100, 3 seeds per n". */
+  label: string;
+  jobs(p: ParamValues, c: ChoiceValues): SimulationJob[];
+  /** Points (mean ± s.e. over seeds) from the finished jobs. */
+  series(p: ParamValues, c: ChoiceValues, results: readonly SimulationResult[]): Series[];
+}
+
+export interface ExplorerView {
+  id: string;
+  paper: string;
+  title: string;
+  description: string;
+  params: readonly ExplorerParam[];
+  choices?: readonly ExplorerChoice[];
+  /** `ftlab reproduce` figures whose stored simulation points belong on this view. */
+  presets?: readonly string[];
+  /** Parameter values that follow from a choice (e.g. the x range of the chosen x parameter). */
+  choiceDefaults?(c: ChoiceValues): Partial<ParamValues>;
+  /** Checks across parameters (beyond each one's range); throws a RangeError naming the field. */
+  check?(p: ParamValues, c: ChoiceValues): void;
+  theory(p: ParamValues, c: ChoiceValues): FigureData;
+  simulation?: ExplorerSimulation;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Validation shared by the page, the worker and the tests
+
+/** The view's parameter values: defaults overridden by `given`; a RangeError naming the field for a bad value. */
+export function resolveValues(view: ExplorerView, given: Partial<Record<string, number>> = {}, choices: Partial<Record<string, string>> = {}): { params: ParamValues; choices: ChoiceValues } {
+  const params: ParamValues = {};
+  for (const p of view.params) {
+    const v = given[p.name] ?? p.default;
+    const problem = rangeProblem(p, v);
+    if (problem) throw new RangeError(`${p.name}: ${problem}`);
+    params[p.name] = v;
+  }
+  const chosen: ChoiceValues = {};
+  for (const c of view.choices ?? []) {
+    const v = choices[c.name] ?? c.default;
+    if (!c.options.includes(v)) throw new RangeError(`${c.name}: expected one of ${c.options.join(', ')} (got ${JSON.stringify(v)})`);
+    chosen[c.name] = v;
+  }
+  view.check?.(params, chosen);
+  return { params, choices: chosen };
+}
+
+function meanSeries(
+  name: string,
+  group: string,
+  panel: string | undefined,
+  xName: string,
+  yName: string,
+  points: { x: number; value: number; converged: boolean }[],
+  params: unknown,
+): Series {
+  const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
+  const stats = xs.map((x) => {
+    const at = points.filter((p) => p.x === x && Number.isFinite(p.value));
+    const s = summarize(at.map((p) => p.value));
+    return { x, mean: s.mean, stderr: s.stderr, n: s.n, converged: at.every((p) => p.converged) };
+  });
+  return {
+    name,
+    kind: 'simulation',
+    panel,
+    group,
+    params,
+    x: { name: xName, values: stats.map((s) => s.x) },
+    y: { name: yName, values: stats.map((s) => s.mean), stderr: stats.map((s) => s.stderr) },
+    converged: stats.map((s) => s.converged),
+    seeds: stats.map((s) => s.n),
+  };
+}
+
+function figure(view: ExplorerView, params: unknown, series: Series[], plot: FigureData['plot']): FigureData {
+  return { figure: view.id, title: view.title, description: view.description, paper: view.paper, params, series, plot, provenance: { source: 'ftlab explorer' } };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Shachaf et al. (2021): linear fine-tuning against scratch
+
+const SHACHAF = 'Shachaf, Brutzkus & Globerson (NeurIPS 2021)';
+
+function shachafProblem(p: ParamValues, n: number): LinearProblemInput {
+  return {
+    d: p.d,
+    n,
+    covariance: { spectrum: { kind: 'isotropic', scale: 1 }, basis: 'identity' },
+    teachers: { kind: 'scaled', alpha: p.alpha, eps: p.eps },
+    noise: p.noise,
+    instanceSeed: 1,
+  };
+}
+
+const shachafRisk: ExplorerView = {
+  id: 'shachaf-risk',
+  paper: SHACHAF,
+  title: 'Fine-tuning from θ_S against training from scratch: risk against n',
+  description:
+    'Isotropic inputs x ~ N(0, I_d); target θ_T = αθ_S + εξ (the teacher pair of `shachaf-linear-risk`). Lines: the exact expected population risk of the min-distance interpolator from θ_S (fine-tuning) and from 0 (scratch), digest §3.3. Points: full-batch GD to convergence on seeded data.',
+  params: [
+    { name: 'd', label: 'd (input dimension)', description: 'input dimension', default: 100, min: 10, max: 400, integer: true },
+    { name: 'alpha', label: 'α (θ_T = αθ_S + εξ)', description: 'source similarity α', default: 1, min: -1, max: 2, step: 0.05 },
+    { name: 'eps', label: 'ε (target-specific part)', description: 'size ε of the target-specific direction', default: 0.5, min: 0, max: 2, step: 0.05 },
+    { name: 'noise', label: 'σ (label noise s.d.)', description: 'label noise standard deviation σ', default: 0.1, min: 0, max: 1, step: 0.01 },
+  ],
+  presets: ['shachaf-linear-risk'],
+  theory(p) {
+    const ns = [...new Set(linspace(1, 2 * p.d, 60).map(Math.round))].filter((n) => Math.abs(n - p.d) > 1 || p.noise === 0);
+    const curve = (start: 'source' | 'zero') => ns.map((n) => predictLinearRisk(linearProblemSchema.parse(shachafProblem(p, n)), start));
+    const series: Series[] = (['source', 'zero'] as const).map((start) => {
+      const pts = curve(start);
+      const name = start === 'source' ? 'fine-tuning from θ_S' : 'scratch (from 0)';
+      return {
+        name,
+        kind: 'theory',
+        group: name,
+        method: pts[0].method,
+        params: { ...p, start },
+        x: { name: 'n', values: ns },
+        y: { name: 'population risk', values: pts.map((q) => q.risk) },
+        converged: pts.map((q) => q.converged),
+      };
+    });
+    return figure(this, p, series, { xLabel: 'n (target samples)', yLabel: 'population risk', yScale: 'log' });
+  },
+  simulation: {
+    label: 'GD to convergence (tol 1e-10), 3 seeds at 6 values of n',
+    jobs(p) {
+      const ns = [...new Set([0.1, 0.3, 0.5, 0.7, 1.4, 1.8].map((f) => Math.max(1, Math.round(f * p.d))))];
+      return ns.flatMap((n) =>
+        [0, 1, 2].map((seed) => ({ type: 'linear-finetune', params: { problem: shachafProblem(p, n), training: { solver: 'gd', tol: 1e-10 } }, seed, x: n, group: 'both' })),
+      );
+    },
+    series(p, _c, results) {
+      return (['fineTune', 'scratch'] as const).map((proc) =>
+        meanSeries(
+          proc === 'fineTune' ? 'fine-tuning from θ_S (GD)' : 'scratch (GD)',
+          proc === 'fineTune' ? 'fine-tuning from θ_S' : 'scratch (from 0)',
+          undefined,
+          'n',
+          'population risk',
+          results.map((r) => ({ x: r.job.x, value: r.output.metrics[`${proc}.risk`], converged: r.output.metrics[`${proc}.converged`] === 1 })),
+          { ...p, job: 'linear-finetune' },
+        ),
+      );
+    },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Tahir, Ganguli & Rotskoff (2025): the transferability phase diagram and a slice with simulation
+
+const TAHIR = 'Tahir, Ganguli & Rotskoff (ICML 2025), "Features are fate"';
+
+const tahirPhase: ExplorerView = {
+  id: 'tahir-phase',
+  paper: TAHIR,
+  title: 'Transferability phase diagram over (θ, γ)',
+  description:
+    'T = R_scratch − R_transfer over the angle θ between source and target teachers and γ = n/d (d → ∞): blue, pretraining helps; the black line is T = 0. Linear transfer with ridge λ (Thm 3.7, eq. 11/13) or fine-tuning of a two-layer network (Thm 3.9 with the balancedness κ).',
+  params: [
+    { name: 'sigma', label: 'σ (label noise s.d.)', description: 'label noise standard deviation σ', default: 0.2, min: 0, max: 1, step: 0.01 },
+    { name: 'lambda', label: 'λ (linear-transfer ridge)', description: 'ridge λ of the linear-transfer refit', default: 0, min: 0, max: 1, step: 0.01 },
+  ],
+  choices: [{ name: 'procedure', label: 'procedure', options: ['linear transfer', 'fine-tuning'], default: 'linear transfer' }],
+  presets: ['tahir-lt-phase', 'tahir-ft-phase'],
+  theory(p, c) {
+    const thetas = linspace(0, Math.PI / 2, 31);
+    const gammas = linspace(0.05, 2, 31);
+    const t = (theta: number, gamma: number): number => {
+      if (c.procedure === 'fine-tuning') return fineTuningTransferability(theta, gamma, p.sigma, { kappa: true });
+      return p.lambda > 0 ? ridgeLinearTransferability(theta, gamma, p.sigma, p.lambda) : linearTransferability(theta, gamma, p.sigma);
+    };
+    const grid = gridSeries(thetas, gammas, (th, g) => {
+      const v = t(th, g);
+      return Number.isFinite(v) ? Math.max(-1, Math.min(1, v)) : NaN;
+    });
+    const zero = levelSet(thetas, gammas, grid.field, 0);
+    const series: Series[] = [
+      {
+        name: `T (${c.procedure})`,
+        kind: 'theory',
+        panel: 'phase diagram',
+        style: 'heatmap',
+        method: 'closed form (d → ∞), clamped to [−1, 1]',
+        params: { ...p, ...c },
+        x: { name: 'θ (radians)', values: grid.x },
+        y: { name: 'γ = n/d', values: grid.y },
+        z: { name: 'T', values: grid.z },
+      },
+      {
+        name: 'T = 0',
+        kind: 'theory',
+        panel: 'phase diagram',
+        style: 'contour',
+        group: 'T = 0',
+        params: { ...p, ...c, level: 0 },
+        x: { name: 'θ (radians)', values: zero.x },
+        y: { name: 'γ = n/d', values: zero.y },
+      },
+    ];
+    return figure(this, { ...p, ...c }, series, { xLabel: 'θ (radians)', yLabel: 'γ = n/d', zLabel: 'T = R_sc − R', zDomain: [-1, 1] });
+  },
+};
+
+const tahirSlice: ExplorerView = {
+  id: 'tahir-slice',
+  paper: TAHIR,
+  title: 'Transferability against γ = n/d at one angle θ, with simulation',
+  description:
+    'T_lt = R_sc − R_lt (exact finite-d mean, Thm 3.7) and T_ft = R_sc − R_ft (Thm 3.9 with the two-layer κ; d → ∞) against γ at angle θ. Points: two-layer linear networks pretrained on the source teacher, then linear transfer (exact refit) and fine-tuning (implicit-bias limit), scratch from a small init; mean ± s.e. over instances.',
+  params: [
+    { name: 'thetaDeg', label: 'θ (degrees)', description: 'angle θ between the source and target teachers, in degrees', default: 45, min: 0, max: 90, step: 1 },
+    { name: 'sigma', label: 'σ (label noise s.d.)', description: 'label noise standard deviation σ', default: 0.2, min: 0, max: 1, step: 0.01 },
+    { name: 'd', label: 'd (simulation and finite-d theory)', description: 'input dimension of the simulation and of the finite-d theory', default: 60, min: 20, max: 200, integer: true },
+  ],
+  presets: ['tahir-lt-phase'],
+  theory(p) {
+    const theta = (p.thetaDeg * Math.PI) / 180;
+    const ns = [...new Set(linspace(3, 2 * p.d, 50).map(Math.round))].filter((n) => Math.abs(n - p.d) > 2);
+    const lt = ns.map((n) => linearTransferabilityFinite(theta, n, p.d, p.sigma));
+    const gammas = linspace(0.02, 2, 100).filter((g) => Math.abs(g - 1) > 0.02);
+    const ft = gammas.map((g) => fineTuningTransferability(theta, g, p.sigma, { kappa: true }));
+    const series: Series[] = [
+      { name: 'T_lt (exact finite d)', kind: 'theory', group: 'linear transfer', method: 'exact expectation', params: { ...p }, x: { name: 'γ = n/d', values: ns.map((n) => n / p.d) }, y: { name: 'T', values: lt } },
+      { name: 'T_ft (d → ∞, κ)', kind: 'theory', group: 'fine-tuning', method: 'closed form', params: { ...p }, x: { name: 'γ = n/d', values: gammas }, y: { name: 'T', values: ft } },
+    ];
+    return figure(this, p, series, { xLabel: 'γ = n/d', yLabel: 'transferability T = R_sc − R', yDomain: [-2, 1] });
+  },
+  simulation: {
+    label: '4 instances at 6 values of γ (implicit-bias limits; pretraining by gradient flow)',
+    jobs(p) {
+      const theta = (p.thetaDeg * Math.PI) / 180;
+      const ns = [...new Set([0.2, 0.4, 0.6, 0.8, 1.3, 1.8].map((g) => Math.max(1, Math.round(g * p.d))))];
+      return ns.flatMap((n) =>
+        [0, 1, 2, 3].map((seed) => ({ type: 'tahir-transfer', params: { d: p.d, n, sigma: p.sigma, thetas: [theta], solver: 'implicit-bias' }, seed, x: n / p.d, group: 'all' })),
+      );
+    },
+    series(p, _c, results) {
+      const point = (r: SimulationResult, key: 'lt' | 'ft') => {
+        const m = r.output.metrics;
+        const sc = m['sc.0.0.risk'];
+        const other = key === 'lt' ? m['lt.0.0.risk'] : m['ft.0.risk'];
+        const ok = m['sc.0.0.converged'] !== 0 && (key === 'lt' || m['ft.0.converged'] !== 0);
+        return { x: r.job.x, value: sc - other, converged: ok };
+      };
+      return [
+        meanSeries('T_lt (simulation)', 'linear transfer', undefined, 'γ = n/d', 'T', results.map((r) => point(r, 'lt')), { ...p, job: 'tahir-transfer' }),
+        meanSeries('T_ft (simulation)', 'fine-tuning', undefined, 'γ = n/d', 'T', results.map((r) => point(r, 'ft')), { ...p, job: 'tahir-transfer' }),
+      ];
+    },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Anguita et al. (2026): replica curves for the user's initialisation and task
+
+const ANGUITA = 'Anguita et al. (2026), "A Theory of How Pretraining Shapes Inductive Bias in Fine-Tuning"';
+const REPLICA_ALPHAS = linspace(0.02, 0.6, 30);
+const CANONICAL = [
+  { id: 'I', ratio: -1, gammaFT: 1e-6 },
+  { id: 'II', ratio: 0, gammaFT: 0 },
+  { id: 'III', ratio: 0, gammaFT: 10 },
+  { id: 'IV', ratio: -0.99, gammaFT: 0 },
+] as const;
+
+/** Replica curves of the canonical regimes depend only on the task and c_PT: cached while the other sliders move. */
+const canonicalCache = new Map<string, ReplicaPoint[]>();
+
+function replicaLine(name: string, group: string, params: Parameters<typeof replicaCurve>[0]): Series {
+  const key = JSON.stringify(params);
+  let curve = canonicalCache.get(key);
+  if (!curve) {
+    curve = replicaCurve(params);
+    if (canonicalCache.size > 200) canonicalCache.clear();
+    canonicalCache.set(key, curve);
+  }
+  return {
+    name,
+    kind: 'theory',
+    group,
+    method: 'replica-symmetric fixed point, deterministic quadrature',
+    params,
+    x: { name: 'α = n/d', values: curve.map((q) => q.alpha) },
+    y: { name: 'generalisation error', values: curve.map((q) => q.error) },
+    converged: curve.map((q) => q.converged),
+  };
+}
+
+const anguitaReplica: ExplorerView = {
+  id: 'anguita-replica',
+  paper: ANGUITA,
+  title: 'Fine-tuning a diagonal network: replica error against α for your initialisation',
+  description:
+    'Replica-symmetric generalisation error (1/d)‖β̂ − β*‖² against α = n/d for the initialisation (c_PT, λ_PT, γ_FT) you set, beside the four canonical regimes at the same c_PT, on the task (ρ_PT, ρ_FT, ω). Points: networks fine-tuned to their implicit-bias limit (Theorem 4.1) on seeded data at d = 300. Unconverged fixed points are red crosses.',
+  params: [
+    { name: 'rhoPT', label: 'ρ_PT (pretraining density)', description: 'pretraining density ρ_PT', default: 0.1, min: 0, max: 1, step: 0.01 },
+    { name: 'rhoFT', label: 'ρ_FT (fine-tuning density)', description: 'fine-tuning density ρ_FT', default: 0.1, min: 0.005, max: 1, log: true },
+    { name: 'omega', label: 'ω (overlap with PT support)', description: 'fraction of the fine-tuning support inside the pretraining support', default: 0.5, min: 0, max: 1, step: 0.01 },
+    { name: 'cPT', label: 'c_PT (absolute scale)', description: 'absolute initialisation scale c_PT', default: 1e-3, min: 1e-4, max: 10, log: true },
+    { name: 'lambdaRatio', label: 'λ_PT / c_PT (layer imbalance)', description: 'relative layer imbalance λ_PT/c_PT (−1: vanishing first layer)', default: -0.99, min: -1, max: 1, step: 0.01 },
+    { name: 'gammaFT', label: 'γ_FT (readout re-init scale)', description: 'readout re-initialisation scale γ_FT', default: 0, min: 0, max: 10, step: 0.01 },
+    { name: 'noise', label: 'σ0² (label-noise variance)', description: 'label-noise variance σ0²', default: 0, min: 0, max: 1, step: 0.01 },
+  ],
+  presets: ['anguita-fig3', 'anguita-fig3-sim'],
+  check(p) {
+    if (p.omega * p.rhoFT > p.rhoPT + 1e-12) throw new RangeError(`omega: expected ω·ρ_FT ≤ ρ_PT, i.e. ω ≤ ${(p.rhoPT / p.rhoFT).toPrecision(3)} (got ${p.omega})`);
+    if (p.rhoPT + (1 - p.omega) * p.rhoFT > 1 + 1e-12) throw new RangeError(`rhoFT: expected ρ_PT + (1 − ω)ρ_FT ≤ 1 (got ${(p.rhoPT + (1 - p.omega) * p.rhoFT).toPrecision(4)})`);
+    if (p.lambdaRatio === -1 && p.gammaFT === 0) throw new RangeError('gammaFT: expected a number > 0 when λ_PT = −c_PT (the network is stuck at β = 0)');
+  },
+  theory(p) {
+    const task = { rhoPT: p.rhoPT, rhoFT: p.rhoFT, omega: p.omega, noise: p.noise, alphas: REPLICA_ALPHAS };
+    const series = [
+      replicaLine('your initialisation', 'your initialisation', { ...task, cPT: p.cPT, lambdaPT: p.lambdaRatio * p.cPT, gammaFT: p.gammaFT }),
+      ...CANONICAL.map((r) => replicaLine(`regime ${r.id}`, `regime ${r.id}`, { ...task, cPT: p.cPT, lambdaPT: r.ratio * p.cPT, gammaFT: r.gammaFT })),
+    ];
+    return figure(this, p, series, { xLabel: 'α = n/d', yLabel: 'generalisation error (1/d)‖β̂ − β*‖²', yDomain: [0, 1.6] });
+  },
+  simulation: {
+    label: 'implicit-bias solver at d = 300, 3 seeds at 6 values of α',
+    jobs(p) {
+      const d = 300;
+      return [0.05, 0.1, 0.2, 0.3, 0.4, 0.5].flatMap((alpha) =>
+        [0, 1, 2].map((seed) => ({
+          type: 'anguita-diagonal',
+          params: { d, n: Math.round(alpha * d), rhoPT: p.rhoPT, rhoFT: p.rhoFT, omega: p.omega, cPT: p.cPT, lambdaPT: p.lambdaRatio * p.cPT, gammaFT: p.gammaFT, noise: p.noise },
+          seed,
+          x: Math.round(alpha * d) / d,
+          group: 'your initialisation',
+        })),
+      );
+    },
+    series(p, _c, results) {
+      return [
+        meanSeries('simulation (d = 300)', 'your initialisation', undefined, 'α = n/d', 'generalisation error', results.map((r) => ({ x: r.job.x, value: r.output.metrics.mse, converged: r.output.metrics.converged === 1 })), { ...p, job: 'anguita-diagonal' }),
+      ];
+    },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Every `ftlab theory` function, against a parameter of the user's choice
+
+const THEORY_POINTS = 41;
+
+function theoryFunctionView(fn: TheoryFunction): ExplorerView {
+  const xOptions = fn.params.map((q) => q.name);
+  const first = fn.params.find((q) => !q.integer) ?? fn.params[0];
+  const xRange = (q: (typeof fn.params)[number]) => ({ from: q.min, to: Number.isFinite(q.max) && q.max <= Math.max(10 * Math.abs(q.default), 10) ? q.max : Math.max(2 * Math.abs(q.default), q.min + 1) });
+  const params: ExplorerParam[] = fn.params.map((q) => ({ name: q.name, label: q.name, description: q.description, default: q.default, min: q.min, max: q.max, integer: q.integer }));
+  params.push(
+    { name: 'xFrom', label: 'x from', description: 'start of the x range (within the x parameter\'s range)', default: xRange(first).from, min: -1e12, max: 1e12 },
+    { name: 'xTo', label: 'x to', description: 'end of the x range (within the x parameter\'s range)', default: xRange(first).to, min: -1e12, max: 1e12 },
+  );
+  return {
+    id: `theory:${fn.name}`,
+    paper: fn.paper,
+    title: `${fn.name}`,
+    description: fn.description,
+    params,
+    choices: [{ name: 'x', label: 'x axis', options: xOptions, default: first.name }],
+    choiceDefaults(c) {
+      const r = xRange(fn.params.find((q) => q.name === c.x) ?? first);
+      return { xFrom: r.from, xTo: r.to };
+    },
+    check(p, c) {
+      const q = fn.params.find((r) => r.name === c.x)!;
+      for (const end of ['xFrom', 'xTo'] as const) {
+        const problem = rangeProblem(q, p[end]);
+        if (problem) throw new RangeError(`${end}: the x parameter ${q.name} ${problem}`);
+      }
+      if (!(p.xTo > p.xFrom)) throw new RangeError(`xTo: expected a number > xFrom = ${p.xFrom} (got ${p.xTo})`);
+    },
+    theory(p, c) {
+      const q = fn.params.find((r) => r.name === c.x)!;
+      let xs = linspace(p.xFrom, p.xTo, THEORY_POINTS);
+      if (q.integer) xs = [...new Set(xs.map(Math.round))];
+      const rows = xs.map((x) => {
+        try {
+          return fn.evaluate({ ...p, [c.x]: x });
+        } catch {
+          return null; // outside the function's domain at this x (e.g. an unconverged fixed point): a gap in the line
+        }
+      });
+      if (rows.every((r) => r === null)) {
+        // Report the reason at the first x rather than an empty picture.
+        fn.evaluate({ ...p, [c.x]: xs[0] });
+      }
+      const series: Series[] = fn.outputs.map((out) => ({
+        name: out,
+        kind: 'theory',
+        panel: out,
+        group: out,
+        params: { function: fn.name, ...p, x: c.x },
+        x: { name: c.x, values: xs },
+        y: { name: out, values: rows.map((r) => (r ? r[out] : NaN)) },
+        converged: rows.map((r) => r !== null),
+      }));
+      return figure(this, { function: fn.name, ...p, x: c.x }, series, { xLabel: `${c.x} (${q.description})`, yLabel: 'value', independent: true, columns: Math.min(3, fn.outputs.length) });
+    },
+  };
+}
+
+export const EXPLORER_VIEWS: readonly ExplorerView[] = [shachafRisk, tahirPhase, tahirSlice, anguitaReplica, ...THEORY.map(theoryFunctionView)];
+
+export function getView(id: string): ExplorerView {
+  const v = EXPLORER_VIEWS.find((x) => x.id === id);
+  if (!v) throw new RangeError(`view: unknown id "${id}"`);
+  return v;
+}
