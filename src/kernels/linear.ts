@@ -6,34 +6,61 @@
  * are the reference twins for any faster backend.
  */
 
-/** out = X w for X (n×d) row-major. */
+/**
+ * out = X w for X (n×d) row-major. Four rows at a time: each load of w[j] serves four dot products (the same
+ * blocking as `residualAndGradient`).
+ */
 export function gemv(x: Float64Array, n: number, d: number, w: Float64Array, out: Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    const off = i * d;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const a = i * d;
+    const b = a + d;
+    const c = b + d;
+    const e = c + d;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
-    let j = 0;
-    for (; j + 3 < d; j += 4) {
-      s0 += x[off + j] * w[j];
-      s1 += x[off + j + 1] * w[j + 1];
-      s2 += x[off + j + 2] * w[j + 2];
-      s3 += x[off + j + 3] * w[j + 3];
+    for (let j = 0; j < d; j++) {
+      const wj = w[j];
+      s0 += x[a + j] * wj;
+      s1 += x[b + j] * wj;
+      s2 += x[c + j] * wj;
+      s3 += x[e + j] * wj;
     }
-    for (; j < d; j++) s0 += x[off + j] * w[j];
-    out[i] = s0 + s1 + s2 + s3;
+    out[i] = s0;
+    out[i + 1] = s1;
+    out[i + 2] = s2;
+    out[i + 3] = s3;
+  }
+  for (; i < n; i++) {
+    const off = i * d;
+    let s = 0;
+    for (let j = 0; j < d; j++) s += x[off + j] * w[j];
+    out[i] = s;
   }
 }
 
-/** out = Xᵀ r for X (n×d) row-major. */
+/** out = Xᵀ r for X (n×d) row-major. Four rows at a time: each load/store of out[k] serves four rows. */
 export function gemvT(x: Float64Array, n: number, d: number, r: Float64Array, out: Float64Array): void {
   out.fill(0, 0, d);
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const a = i * d;
+    const b = a + d;
+    const c = b + d;
+    const e = c + d;
+    const r0 = r[i];
+    const r1 = r[i + 1];
+    const r2 = r[i + 2];
+    const r3 = r[i + 3];
+    for (let k = 0; k < d; k++) out[k] += r0 * x[a + k] + r1 * x[b + k] + r2 * x[c + k] + r3 * x[e + k];
+  }
+  for (; i < n; i++) {
+    const off = i * d;
     const ri = r[i];
     if (ri === 0) continue;
-    const off = i * d;
-    for (let j = 0; j < d; j++) out[j] += ri * x[off + j];
+    for (let k = 0; k < d; k++) out[k] += ri * x[off + k];
   }
 }
 

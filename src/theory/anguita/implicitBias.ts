@@ -45,6 +45,7 @@ import type { Mat } from '../../numeric/matrix.js';
 import type { SolverResult } from '../../numeric/solve.js';
 import { residualAndGradient } from '../../kernels/linear.js';
 import { createWasmWorkspace, type WasmArray, type WasmWorkspace } from '../../kernels/wasm.js';
+import { gemv, gemvT } from '../../kernels/linear.js';
 import { checkedFineTuneScale, expectPositiveFinite, scaledCosh, scaledSinh } from './potential.js';
 
 export type ImplicitBiasLinearSolver = 'auto' | 'cholesky' | 'cg';
@@ -96,62 +97,7 @@ const WOODBURY_MAX_COLUMNS = 1000;
 const WOODBURY_SPREAD = 1e3;
 
 // ---------------------------------------------------------------------------------------------------
-// Kernels (row-major X, n×d). Four rows at a time: each load of a length-d vector entry serves four rows.
-
-/** out = X w for row-major X (n×d). */
-function gemvRows(x: Float64Array, n: number, d: number, w: Float64Array, out: Float64Array): void {
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const a = i * d;
-    const b = a + d;
-    const c = b + d;
-    const e = c + d;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let j = 0; j < d; j++) {
-      const wj = w[j];
-      s0 += x[a + j] * wj;
-      s1 += x[b + j] * wj;
-      s2 += x[c + j] * wj;
-      s3 += x[e + j] * wj;
-    }
-    out[i] = s0;
-    out[i + 1] = s1;
-    out[i + 2] = s2;
-    out[i + 3] = s3;
-  }
-  for (; i < n; i++) {
-    const off = i * d;
-    let s = 0;
-    for (let j = 0; j < d; j++) s += x[off + j] * w[j];
-    out[i] = s;
-  }
-}
-
-/** out = Xᵀ r. */
-function gemvCols(x: Float64Array, n: number, d: number, r: Float64Array, out: Float64Array): void {
-  out.fill(0, 0, d);
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const a = i * d;
-    const b = a + d;
-    const c = b + d;
-    const e = c + d;
-    const r0 = r[i];
-    const r1 = r[i + 1];
-    const r2 = r[i + 2];
-    const r3 = r[i + 3];
-    for (let k = 0; k < d; k++) out[k] += r0 * x[a + k] + r1 * x[b + k] + r2 * x[c + k] + r3 * x[e + k];
-  }
-  for (; i < n; i++) {
-    const off = i * d;
-    const ri = r[i];
-    if (ri === 0) continue;
-    for (let k = 0; k < d; k++) out[k] += ri * x[off + k];
-  }
-}
+// Kernels (row-major X, n×d): X·v and Xᵀ·r are the shared ones of src/kernels/linear.ts.
 
 /** H = Y Yᵀ (n×n, full symmetric) for row-major Y (n×d): 4×4 register blocks, k in cache-sized panels. */
 function syrkRows(y: Float64Array, n: number, d: number, h: Float64Array): void {
@@ -465,7 +411,7 @@ class Preconditioner {
     for (let mu = 0; mu < n; mu++) t[mu] = r[mu] * scale * invSqrtM[mu];
     if (k > 0) {
       const v = this.v.subarray(0, k);
-      gemvRows(this.w, k, n, t, v);
+      gemv(this.w, k, n, t, v);
       choleskySolveInPlace(this.s.subarray(0, k * k), k, v);
       // t ← t − Wᵀv, four rows of W at a time.
       const w = this.w;
@@ -650,7 +596,7 @@ class Solver {
       dd: new Float64Array(d),
       f: 0,
     };
-    gemvCols(this.p.x, this.p.n, d, nu, st.z);
+    gemvT(this.p.x, this.p.n, d, nu, st.z);
     for (let i = 0; i < d; i++) {
       st.ct[i] = c[i] * t;
       st.b[i] = beta0 ? 0.5 * Math.asinh(beta0[i] / st.ct[i]) : 0;
@@ -691,7 +637,7 @@ class Solver {
   /** g = y − Xβ; returns ‖g‖. */
   private gradient(st: State): number {
     const { x, n, d, y } = this.p;
-    gemvRows(x, n, d, st.beta, this.xb);
+    gemv(x, n, d, st.beta, this.xb);
     for (let i = 0; i < n; i++) this.g[i] = y[i] - this.xb[i];
     return norm2(this.g, n);
   }
@@ -720,7 +666,7 @@ class Solver {
       if (!ok) return false;
       this.dnu.set(this.g);
       choleskySolveInPlace(h, n, this.dnu);
-      gemvCols(x, n, d, this.dnu, this.dz);
+      gemvT(x, n, d, this.dnu, this.dz);
       for (let i = 0; i < n; i++) if (!Number.isFinite(this.dnu[i])) return false;
       return true;
     }
@@ -824,7 +770,7 @@ class Solver {
       if (!accepted) return rel <= tol ? 'converged-roundoff' : 'failed';
       for (let i = 0; i < n; i++) st.nu[i] += tau * this.dnu[i];
       // z = Xᵀν recomputed exactly, so that β stays the KKT image of ν (no drift through dz).
-      gemvCols(this.p.x, n, d, st.nu, st.z);
+      gemvT(this.p.x, n, d, st.nu, st.z);
       if (!this.refresh(st)) return 'failed';
     }
     return 'budget';
@@ -833,7 +779,7 @@ class Solver {
 
 function relativeResidual(p: Problem, beta: Float64Array): number {
   const r = new Float64Array(p.n);
-  gemvRows(p.x, p.n, p.d, beta, r);
+  gemv(p.x, p.n, p.d, beta, r);
   for (let i = 0; i < p.n; i++) r[i] -= p.y[i];
   return norm2(r, p.n) / (p.yNorm > 0 ? p.yNorm : 1);
 }
