@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { getView, resolveValues } from '../src/explorer/views.js';
+import { EXPLORER_VIEWS, getView, resolveValues } from '../src/explorer/views.js';
 import type { FigureData } from '../src/plots/figure.js';
 
 const ROOT = join(__dirname, '..');
@@ -221,5 +221,15 @@ describe('ftlab explorer in Chromium', () => {
     await page.waitForFunction(() => window.ftlab.figure()?.figure === 'theory:anguita-potential');
     expectTheoryMatchesUrl(await figureOf(page), page.url());
     await shot('theory-anguita-potential');
+  });
+
+  it('opens every view (each paper figure and each theory function) from its link and draws its theory', async () => {
+    for (const view of EXPLORER_VIEWS) {
+      await page.goto(`${baseUrl}?view=${encodeURIComponent(view.id)}`);
+      await page.waitForFunction((id) => window.ftlab?.renderCount() > 0 && window.ftlab.figure()?.figure === id, view.id, { timeout: 60_000 });
+      expect(await page.textContent('#message'), view.id).toBe('');
+      expectTheoryMatchesUrl(await figureOf(page), page.url());
+      await shot(`view-${view.id.replace(/[^A-Za-z0-9_-]+/g, '-')}`);
+    }
   });
 });

@@ -464,7 +464,7 @@ function theoryFunctionView(fn: TheoryFunction): ExplorerView {
         y: { name: out, values: rows.map((r) => (r ? r[out] : NaN)) },
         converged: rows.map((r) => r !== null),
       }));
-      return figure(this, { function: fn.name, ...p, x: c.x }, series, { xLabel: `${c.x} (${q.description})`, yLabel: 'value', independent: true, columns: Math.min(3, fn.outputs.length) });
+      return figure(this, { function: fn.name, ...p, x: c.x }, series, { xLabel: `${c.x} (${q.description})`, yLabel: 'value', independent: true, columns: Math.min(2, fn.outputs.length) });
     },
   };
 }
