@@ -130,8 +130,9 @@ describe('resume after kill', () => {
     const spec = {
       name: 'killme',
       job: 'linear-finetune',
-      params: { problem: { ...problem, d: 100, covariance: { spectrum: { kind: 'isotropic' } } }, training: { solver: 'gd', tol: 1e-12 } },
-      grid: { 'problem.n': [60, 70] },
+      // Jobs heavy enough (~0.15 s each) that the kill lands mid-sweep even when the poll below is slowed by load.
+      params: { problem: { ...problem, d: 200, covariance: { spectrum: { kind: 'isotropic' } } }, training: { solver: 'gd', tol: 1e-12 } },
+      grid: { 'problem.n': [120, 140] },
       seeds: 20,
     };
     const specDir = tmp();

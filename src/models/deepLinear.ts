@@ -9,7 +9,8 @@
  * (W_1 = s v_1 uᵀ, W_j = s v_j v_{j−1}ᵀ, W_L = s v_{L−1}ᵀ, s = ‖θ_S‖^{1/L}, u = θ_S/‖θ_S‖) and small
  * random initialisations.
  */
-import { type Mat, zeros, matVec, matTVec } from '../numeric/matrix.js';
+import { type Mat, zeros } from '../numeric/matrix.js';
+import { gemv, gemvT } from '../kernels/linear.js';
 import type { Rng } from '../numeric/rng.js';
 
 export interface DeepLinearNet {
@@ -61,8 +62,37 @@ export function unflattenInto(net: DeepLinearNet, flat: ArrayLike<number>): void
 export function endToEnd(net: DeepLinearNet): Float64Array {
   const L = net.layers.length;
   let v: Float64Array = Float64Array.from(net.layers[L - 1].data); // 1 × k_{L−1}
-  for (let j = L - 2; j >= 0; j--) v = matTVec(net.layers[j], v); // row vector times W_j = W_jᵀ v
+  for (let j = L - 2; j >= 0; j--) {
+    const m = net.layers[j];
+    const next = new Float64Array(m.cols);
+    gemvT(m.data, m.rows, m.cols, v, next); // row vector times W_j = W_jᵀ v
+    v = next;
+  }
   return v;
+}
+
+/**
+ * The rank-one factors of the layer gradients for end-to-end gradient g: grad_j = a[j] h[j]ᵀ with h[0] = g,
+ * h[j] = W_j h[j−1] (forward sweep) and a[L−1] = [1], a[j] = W_{j+1}ᵀ a[j+1] (backward sweep); 0-based layers.
+ */
+export function layerGradientFactors(net: DeepLinearNet, g: Float64Array): { a: Float64Array[]; h: Float64Array[] } {
+  const L = net.layers.length;
+  const h: Float64Array[] = [g];
+  for (let j = 0; j < L - 1; j++) {
+    const m = net.layers[j];
+    const out = new Float64Array(m.rows);
+    gemv(m.data, m.rows, m.cols, h[j], out);
+    h.push(out);
+  }
+  const a: Float64Array[] = new Array(L);
+  a[L - 1] = new Float64Array([1]);
+  for (let j = L - 1; j > 0; j--) {
+    const m = net.layers[j];
+    const next = new Float64Array(m.cols);
+    gemvT(m.data, m.rows, m.cols, a[j], next);
+    a[j - 1] = next;
+  }
+  return { a, h };
 }
 
 /**
@@ -70,21 +100,16 @@ export function endToEnd(net: DeepLinearNet): Float64Array {
  * (same shapes as the layers).
  */
 export function layerGradients(net: DeepLinearNet, g: Float64Array, grads: Mat[]): void {
-  const L = net.layers.length;
-  // forward sweep of g: h[0] = g, h[j] = W_j h[j−1] (layers 1-based in the comment, 0-based here)
-  const h: Float64Array[] = [g];
-  for (let j = 0; j < L - 1; j++) h.push(matVec(net.layers[j], h[j]));
-  // backward sweep: a for layer L is [1]; a_{j} = W_{j+1}ᵀ a_{j+1}
-  let a: Float64Array = new Float64Array([1]);
-  for (let j = L - 1; j >= 0; j--) {
+  const { a, h } = layerGradientFactors(net, g);
+  for (let j = 0; j < net.layers.length; j++) {
     const grad = grads[j];
-    const hin = h[j];
+    const aj = a[j];
+    const hj = h[j];
     for (let r = 0; r < grad.rows; r++) {
-      const ar = a[r];
+      const ar = aj[r];
       const off = r * grad.cols;
-      for (let c = 0; c < grad.cols; c++) grad.data[off + c] = ar * hin[c];
+      for (let c = 0; c < grad.cols; c++) grad.data[off + c] = ar * hj[c];
     }
-    if (j > 0) a = matTVec(net.layers[j], a);
   }
 }
 

@@ -29,7 +29,7 @@ import type { Mat } from '../numeric/matrix.js';
 import { dopri5 } from '../numeric/ode.js';
 import { type Covariance, fromEigenbasis, toEigenbasis } from '../numeric/covariance.js';
 import { gemv, gemvT } from '../kernels/linear.js';
-import { type DeepLinearNet, cloneNet, endToEnd, layerGradients, zerosLike } from '../models/deepLinear.js';
+import { type DeepLinearNet, cloneNet, endToEnd, layerGradientFactors, layerGradients, zerosLike } from '../models/deepLinear.js';
 import { curvatureRange } from './gd.js';
 
 export type DeepLoss =
@@ -115,7 +115,7 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
   const d = net.d;
   const g = new Float64Array(d);
   const scratch = new Float64Array(loss.kind === 'data' ? loss.x.rows : 0);
-  const grads = zerosLike(net);
+  const grads = zerosLike(net); // dense layer gradients (gradient flow, weight decay)
   const scaleResidual = loss.kind === 'data' ? 1 / Math.sqrt(loss.x.rows) : 1;
 
   const weightDecay = options.weightDecay ?? 0;
@@ -123,22 +123,44 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
   const frobeniusMode = options.lr === 'frobenius';
   const frob2 = new Float64Array(L);
 
+  // The layer norms ‖W_j‖_F² are needed only by the Frobenius step rule and by weight decay: skip the pass otherwise.
+  const needLayerNorms = frobeniusMode || weightDecay > 0;
+  // Plain GD without weight decay never needs the dense layer gradients: each is rank one, a_j h_jᵀ, so its norm is
+  // ‖a_j‖‖h_j‖ and the step is applied in place from the two factors (one pass over W_j instead of three).
+  const rankOne = !isFlow && weightDecay === 0;
+  const current: { factors: { a: Float64Array[]; h: Float64Array[] } | null } = { factors: null };
+  const sq = (v: Float64Array): number => {
+    let t = 0;
+    for (let i = 0; i < v.length; i++) t += v[i] * v[i];
+    return t;
+  };
+  // Plain loops with local accumulators: in closures over forEach, V8 boxed the running sums on every element.
   const evaluate = (): { res: number; gradNorm: number; w: Float64Array; gNorm: number; paramNorm2: number } => {
     const w = endToEnd(net);
     const res = endToEndGradient(loss, w, g, scratch);
-    layerGradients(net, g, grads);
+    if (rankOne) current.factors = layerGradientFactors(net, g);
+    else layerGradients(net, g, grads);
     let s = 0;
     let paramNorm2 = 0;
-    grads.forEach((m, j) => {
+    for (let j = 0; j < L; j++) {
       const p = net.layers[j].data;
-      let f2 = 0;
-      for (let i = 0; i < p.length; i++) f2 += p[i] * p[i];
-      frob2[j] = f2;
-      if (!trainable[j]) return;
-      paramNorm2 += f2;
-      if (weightDecay > 0) for (let i = 0; i < m.data.length; i++) m.data[i] += weightDecay * p[i];
-      for (let i = 0; i < m.data.length; i++) s += m.data[i] * m.data[i];
-    });
+      if (needLayerNorms) {
+        let f2 = 0;
+        for (let i = 0; i < p.length; i++) f2 += p[i] * p[i];
+        frob2[j] = f2;
+        if (trainable[j]) paramNorm2 += f2;
+      }
+      if (!trainable[j]) continue;
+      if (rankOne && current.factors) {
+        s += sq(current.factors.a[j]) * sq(current.factors.h[j]);
+        continue;
+      }
+      const m = grads[j].data;
+      if (weightDecay > 0) for (let i = 0; i < m.length; i++) m[i] += weightDecay * p[i];
+      let sj = 0;
+      for (let i = 0; i < m.length; i++) sj += m[i] * m[i];
+      s += sj;
+    }
     let gNorm = 0;
     for (let i = 0; i < g.length; i++) gNorm += g[i] * g[i];
     return { res, gradNorm: Math.sqrt(s), w, gNorm: Math.sqrt(gNorm), paramNorm2 };
@@ -204,11 +226,24 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
         wn = Math.max(Math.sqrt(wn), 1e-12);
         lr = factor / (L * Math.pow(wn, 2 - 2 / L) * lambdaMax);
       } else lr = options.lr;
-      net.layers.forEach((m, j) => {
-        if (!trainable[j]) return;
+      for (let j = 0; j < L; j++) {
+        if (!trainable[j]) continue;
+        const m = net.layers[j];
+        const p = m.data;
+        if (rankOne && current.factors) {
+          const aj = current.factors.a[j];
+          const hj = current.factors.h[j];
+          for (let r = 0; r < m.rows; r++) {
+            const step = lr * aj[r];
+            if (step === 0) continue;
+            const off = r * m.cols;
+            for (let c = 0; c < m.cols; c++) p[off + c] -= step * hj[c];
+          }
+          continue;
+        }
         const gm = grads[j].data;
-        for (let i = 0; i < m.data.length; i++) m.data[i] -= lr * gm[i];
-      });
+        for (let i = 0; i < p.length; i++) p[i] -= lr * gm[i];
+      }
       state = evaluate();
       options.onStep?.(it, net);
       const stop = check();
