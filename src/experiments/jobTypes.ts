@@ -10,6 +10,7 @@ import { reluNtkFineTuneJob } from './jobs/reluNtkFineTune.js';
 import { tahirReluTransferJob } from './jobs/tahirReluTransfer.js';
 import { tahirTransferJob } from './jobs/tahirTransfer.js';
 import { anguitaDiagonalJob } from './jobs/anguitaDiagonal.js';
+import { anguitaNonlinearJob } from './jobs/anguitaNonlinear.js';
 
 export interface JobStatus {
   converged: boolean;
@@ -38,6 +39,7 @@ export const JOB_TYPES: Record<string, JobType> = {
   [tahirReluTransferJob.name]: tahirReluTransferJob as unknown as JobType,
   [tahirTransferJob.name]: tahirTransferJob as unknown as JobType,
   [anguitaDiagonalJob.name]: anguitaDiagonalJob as unknown as JobType,
+  [anguitaNonlinearJob.name]: anguitaNonlinearJob as unknown as JobType,
 };
 
 export function getJobType(name: string): JobType {

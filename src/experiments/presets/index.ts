@@ -8,8 +8,9 @@ import { tahirRelu } from './tahirRelu.js';
 import { TAHIR_DEEP_PRESETS } from './tahirDeep.js';
 import { ANGUITA_PRESETS } from './anguita.js';
 import { anguitaRegimeMap } from './anguitaRegimeMap.js';
+import { anguitaNonlinear } from './anguitaNonlinear.js';
 
-export const PRESETS: FigurePreset[] = [shachafLinearRisk, shachafSimilarity, shachafDepth, shachafScale, shachafFreeze, shachafNtk, ...TAHIR_DEEP_PRESETS, tahirRelu, ...ANGUITA_PRESETS, anguitaRegimeMap];
+export const PRESETS: FigurePreset[] = [shachafLinearRisk, shachafSimilarity, shachafDepth, shachafScale, shachafFreeze, shachafNtk, ...TAHIR_DEEP_PRESETS, tahirRelu, ...ANGUITA_PRESETS, anguitaRegimeMap, anguitaNonlinear];
 
 export function getPreset(id: string): FigurePreset {
   const p = PRESETS.find((x) => x.id === id);
