@@ -52,11 +52,8 @@ for (const s of SETTINGS) {
     let t = performance.now();
     const ib = solveImplicitBias(x, y, invariants(start).c, { tol: 1e-10 });
     const ibS = (performance.now() - t) / 1000;
-    t = performance.now();
-    const gd = trainDiagonalGD(start, x, y, { lr: 0.5, mseTol: 1e-4, maxIterations: 50_000_000, kernel: 'auto' });
-    const gdS = (performance.now() - t) / 1000;
-    points.push({ label, folder, n, ib: { s: ibS, converged: ib.converged, err: parameterMse(ib.value, teachers.betaFT), beta: ib.value }, gd: { s: gdS, it: gd.iterations, stop: gd.stop, err: parameterMse(gd.beta, teachers.betaFT), beta: gd.beta }, target: teachers.betaFT });
-    console.error(`[figure-anguita] ${label}: ftlab implicit-bias ${ibS.toFixed(2)} s, ftlab GD ${gdS.toFixed(1)} s (${gd.iterations} steps, ${gd.stop})`);
+    points.push({ label, folder, n, start, x, y, ib: { s: ibS, converged: ib.converged, err: parameterMse(ib.value, teachers.betaFT), beta: ib.value }, target: teachers.betaFT });
+    console.error(`[figure-anguita] ${label}: ftlab implicit-bias ${ibS.toFixed(2)} s`);
   }
 }
 
@@ -70,6 +67,14 @@ if (py.status !== 0) {
   process.exit(1);
 }
 const numpy = py.stdout.trim().split('\n').map((l) => JSON.parse(l));
+// ftlab GD with the same recipe, after NumPy: where the NumPy run hit the cap, ftlab stops at the same step count,
+// so the two times compare the same work.
+points.forEach((p, i) => {
+  const t = performance.now();
+  const gd = trainDiagonalGD(p.start, p.x, p.y, { lr: 0.5, mseTol: 1e-4, maxIterations: numpy[i].stop === 'max-time' ? numpy[i].iterations : 50_000_000, kernel: 'auto' });
+  p.gd = { s: (performance.now() - t) / 1000, it: gd.iterations, stop: gd.stop, err: parameterMse(gd.beta, p.target), beta: gd.beta };
+  console.error(`[figure-anguita] ${p.label}: ftlab GD ${p.gd.s.toFixed(1)} s (${gd.iterations} steps, ${gd.stop}); NumPy ${numpy[i].wall_s.toFixed(1)} s (${numpy[i].iterations} steps, ${numpy[i].stop})`);
+});
 const rows = points.map((p, i) => {
   const np = numpy[i];
   const beta = new Float64Array(readFileSync(join(p.folder, 'beta_numpy.f64')).buffer.slice(0));
