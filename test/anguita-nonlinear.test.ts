@@ -17,6 +17,7 @@ import {
   FASHION_MNIST_CLASSES,
   FASHION_MNIST_ENV,
   fashionMnistAvailable,
+  fashionMnistFingerprint,
   imageRows,
   indicesByClass,
   loadFashionMnist,
@@ -340,6 +341,20 @@ describe('anguita-nonlinear job', () => {
     if (!scratch.ok) throw new Error(scratch.error);
     expect(scratch.output.metrics['pre.testAccuracy']).toBeUndefined();
     expect(Number.isFinite(scratch.output.metrics.testAccuracy)).toBe(true);
+    // The files' fingerprint is part of the job's identity and is checked against the files read.
+    const fp = fashionMnistFingerprint(FIXTURE);
+    expect(fp).toMatch(/^[0-9a-f]{16}$/);
+    const pinned = executeJob(job({ ...tiny, gammaFT: 0.5, dataFingerprint: fp }, 1));
+    if (!pinned.ok) throw new Error(pinned.error);
+    expect(pinned.output.metrics).toEqual(m);
+    expect(makeJob(job({ ...tiny, dataFingerprint: fp })).hash).not.toBe(makeJob(job({ ...tiny, dataFingerprint: '0123456789abcdef' })).hash);
+    const altered = tempCopyOfFixture();
+    const labels = gunzipSync(readFileSync(join(altered, 't10k-labels-idx1-ubyte.gz')));
+    labels[labels.length - 1] = (labels[labels.length - 1] + 1) % 10;
+    writeFileSync(join(altered, 't10k-labels-idx1-ubyte.gz'), gzipSync(labels));
+    const stale = executeJob(job({ ...tiny, dataDir: altered, dataFingerprint: fp }, 1));
+    expect(stale.ok).toBe(false);
+    expect(!stale.ok && stale.error).toMatch(/dataFingerprint: the Fashion-MNIST files in .* have fingerprint [0-9a-f]{16}, not [0-9a-f]{16}/);
     const missing = executeJob(job({ ...tiny, dataDir: '/nonexistent/fmnist' }));
     expect(missing.ok).toBe(false);
     expect(!missing.ok && missing.error).toContain('apt-get install dataset-fashion-mnist');
@@ -367,6 +382,7 @@ describe('anguita-nonlinear job', () => {
 
 describe('anguita-nonlinear figure', () => {
   it('every job of the quick and full grids validates; settings move one knob at a time plus two extras', () => {
+    process.env[FASHION_MNIST_ENV] = FIXTURE; // the figure's jobs carry the files' fingerprint
     const quick = anguitaNonlinear.jobs({ seeds: 2, quick: true });
     const full = anguitaNonlinear.jobs({ seeds: 1, quick: false });
     const full500 = anguitaNonlinear.jobs({ seeds: 1, quick: false, params: resolvePresetParams(anguitaNonlinear, { nMax: 500 }) });
@@ -404,6 +420,7 @@ describe('anguita-nonlinear figure', () => {
   });
 
   it('builds panels per knob × task and the P1–P3 table from stored runs', () => {
+    process.env[FASHION_MNIST_ENV] = FIXTURE;
     const o = { seeds: 2, quick: true };
     const jobs = anguitaNonlinear.jobs(o);
     const stored = new Map(jobs.map((s) => [makeJob(s).hash, s]));

@@ -16,7 +16,8 @@
  * ('standard': (x/255 − 0.2860)/0.3530, the training set's pixel mean and standard deviation), optionally
  * average-pooled over p × p blocks (p = 2: 14 × 14 images).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Mat } from '../numeric/matrix.js';
@@ -194,4 +195,45 @@ export function imageRows(data: FashionMnistData, indices: ArrayLike<number>, op
     }
   }
   return { rows: indices.length, cols: d, data: out };
+}
+
+const fingerprints = new Map<string, string>();
+
+/**
+ * A short identity of the Fashion-MNIST files in a folder: SHA-256 (first 16 hex digits) over both label files, the
+ * sizes of both image files and their first 64 KiB. Jobs carry it so that results computed from other files are
+ * never taken for these (a job's identity is the hash of its parameters). Cached per process by path, size and
+ * modification time. Throws the loader's missing-file error when the files are absent.
+ */
+export function fashionMnistFingerprint(dir?: string): string {
+  const d = resolveFashionMnistDir(dir);
+  const files = (['train', 'test'] as const).flatMap((split) => {
+    const f = fashionMnistFiles(split);
+    return [join(d, f.labels), join(d, f.images)];
+  });
+  if (!files.every((f) => existsSync(f))) loadFashionMnist('train', d); // throws the error that names the package
+  const stamp = files.map((f) => {
+    const st = statSync(f);
+    return `${f}:${st.size}:${st.mtimeMs}`;
+  });
+  const key = stamp.join('|');
+  const hit = fingerprints.get(key);
+  if (hit) return hit;
+  const parts: Uint8Array[] = [];
+  for (const f of files) {
+    const bytes = readFileSync(f);
+    const isLabels = f.includes('labels');
+    parts.push(new TextEncoder().encode(`${isLabels ? 'labels' : 'images'}:${bytes.length}:`));
+    parts.push(isLabels ? bytes : bytes.subarray(0, 65536));
+  }
+  const total = parts.reduce((n, b) => n + b.length, 0);
+  const all = new Uint8Array(total);
+  let off = 0;
+  for (const b of parts) {
+    all.set(b, off);
+    off += b.length;
+  }
+  const hex = Array.from(sha256(all).subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
+  fingerprints.set(key, hex);
+  return hex;
 }

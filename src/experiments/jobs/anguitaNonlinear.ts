@@ -41,7 +41,16 @@ import { z } from 'zod';
 import { intIn, numAbove, numIn } from '../../validation.js';
 import { createRng } from '../../numeric/rng.js';
 import type { Mat } from '../../numeric/matrix.js';
-import { type FashionMnistData, imageRows, indicesByClass, loadFashionMnist, pooledDimension, resolveFashionMnistDir } from '../../tasks/fashionMnist.js';
+import { type FashionMnistData, fashionMnistFingerprint, imageRows, indicesByClass, loadFashionMnist, pooledDimension, resolveFashionMnistDir } from '../../tasks/fashionMnist.js';
+
+/** Throws unless the files in `dir` are the ones the job's `dataFingerprint` names (when it names any). */
+function checkFingerprint(p: { dataFingerprint?: string }, dir: string): void {
+  if (p.dataFingerprint === undefined) return;
+  const actual = fashionMnistFingerprint(dir);
+  if (actual !== p.dataFingerprint) {
+    throw new RangeError(`dataFingerprint: the Fashion-MNIST files in ${dir} have fingerprint ${actual}, not ${p.dataFingerprint} (the job was made for other files)`);
+  }
+}
 import { type Mlp, evaluateMlp, initMlp, layerRole, outputsOf, replaceReadout, weightNorm } from '../../models/mlp.js';
 import { FULL_BATCH_STOP_CODES, trainFullBatch, trainSgd } from '../../training/mlp.js';
 import type { JobOutput, JobType } from '../jobTypes.js';
@@ -110,6 +119,11 @@ export const anguitaNonlinearParams = z
     testPerClass: intIn(1, 10_000).default(1000),
     /** Folder of the Fashion-MNIST files (default: $FTLAB_FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist). */
     dataDir: z.string().min(1).max(4096).optional(),
+    /**
+     * `fashionMnistFingerprint` of the files the job is meant for (the figure sets it): part of the job's identity, so
+     * results from other files are never reused, and checked against the files actually read.
+     */
+    dataFingerprint: z.string().regex(/^[0-9a-f]{16}$/, { error: 'expected 16 hex digits (fashionMnistFingerprint)' }).optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -283,6 +297,7 @@ function roleChange(after: Mlp, before: Mlp, role: 'early' | 'late'): number {
 
 export function runAnguitaNonlinear(p: AnguitaNonlinearParams, seed: number): JobOutput {
   const dir = resolveFashionMnistDir(p.dataDir);
+  checkFingerprint(p, dir);
   const train = loadFashionMnist('train', dir);
   const metrics: Record<string, number> = {};
   let start: Mlp;
@@ -322,7 +337,7 @@ export function runAnguitaNonlinear(p: AnguitaNonlinearParams, seed: number): Jo
 
 export const anguitaNonlinearJob: JobType<typeof anguitaNonlinearParams> = {
   name: 'anguita-nonlinear',
-  version: 1,
+  version: 2,
   description:
     'Nonlinear check of Anguita et al. (2026) on Fashion-MNIST: a ReLU MLP pretrained (SGD, softmax) on the non-held-out classes from the (c_PT, κ) initialisation, readout re-initialised at γ_FT, fine-tuned (full-batch GD, logistic loss) on n balanced samples of a binary task; or the same network trained from scratch. Metric testAccuracy',
   schema: anguitaNonlinearParams,

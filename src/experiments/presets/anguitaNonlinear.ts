@@ -22,7 +22,7 @@
 import type { JobSpec } from '../job.js';
 import type { FigureData, FigureTable, Series } from '../../plots/figure.js';
 import { summarize } from '../../numeric/stats.js';
-import { FASHION_MNIST_CLASSES } from '../../tasks/fashionMnist.js';
+import { FASHION_MNIST_CLASSES, fashionMnistFingerprint } from '../../tasks/fashionMnist.js';
 import { DEFAULT_HELD_OUT, TASK_A, TASK_B } from '../jobs/anguitaNonlinear.js';
 import { aggregateMetric, type FigurePreset, type PresetOptions, type ResultLookup } from './types.js';
 
@@ -30,7 +30,7 @@ const TYPE = 'anguita-nonlinear';
 const PAPER = 'Anguita et al. (2026), "A Theory of How Pretraining Shapes Inductive Bias in Fine-Tuning"';
 
 interface Plan {
-  base: { hidden: number; depth: number; pool: number; testPerClass: number; pretrain: { perClass: number; epochs: number } };
+  base: { hidden: number; depth: number; pool: number; testPerClass: number; pretrain: { perClass: number; epochs: number }; dataFingerprint?: string };
   ns: number[];
 }
 
@@ -45,7 +45,8 @@ const N_MAX_DEFAULT = 200;
 const plan = (o: PresetOptions): Plan => {
   const p = o.quick ? QUICK : FULL;
   const nMax = o.params?.nMax ?? N_MAX_DEFAULT;
-  return { ...p, ns: p.ns.filter((n) => n <= nMax) };
+  // The files' fingerprint is part of every job's identity (see the job's `dataFingerprint`).
+  return { base: { ...p.base, dataFingerprint: fashionMnistFingerprint() }, ns: p.ns.filter((n) => n <= nMax) };
 };
 /** The small n over which Table 1 averages each seed's difference. */
 const SMALL_N = 50;
