@@ -178,9 +178,7 @@ function buildControls(): void {
     const help = document.createElement('div');
     help.className = 'help';
     help.id = `h-${p.name}`;
-    const lo0 = p.log ? Math.log10(p.min) : p.min;
-    const hi0 = p.log ? Math.log10(p.max) : p.max;
-    help.textContent = Math.abs(hi0 - lo0) > 1e6 ? p.description : `${p.description}; ${p.integer ? 'an integer' : 'a number'} in [${p.min}, ${p.max}]`;
+    help.textContent = wide ? p.description : `${p.description}; ${p.integer ? 'an integer' : 'a number'} in [${p.min}, ${p.max}]`;
     num.setAttribute('aria-describedby', help.id);
     slider.oninput = () => {
       const value = p.integer ? Math.round(sliderToValue(p, Number(slider.value))) : roundForDisplay(p, sliderToValue(p, Number(slider.value)));

@@ -21,17 +21,13 @@ import {
   ridgeLinearTransferability,
 } from '../theory/tahir/transfer.js';
 import { replicaCurve, type ReplicaPoint } from '../theory/anguita/replica.js';
-import { THEORY, type TheoryFunction } from '../theory/registry.js';
+import { replicaCurveSeries } from '../theory/anguita/replicaSeries.js';
+import { THEORY, type TheoryFunction, type TheoryParam } from '../theory/registry.js';
 
-export interface ExplorerParam {
-  name: string;
+/** A theory parameter (name, meaning, default, range) with how its control looks. */
+export interface ExplorerParam extends TheoryParam {
   /** Short label with units, shown beside the control. */
   label: string;
-  description: string;
-  default: number;
-  min: number;
-  max: number;
-  integer?: boolean;
   /** The slider moves in log10 of the value (min > 0). */
   log?: boolean;
   /** Slider step (linear scale; default (max − min)/200, 1 for integers). */
@@ -343,16 +339,7 @@ function replicaLine(name: string, group: string, params: Parameters<typeof repl
     if (canonicalCache.size > 200) canonicalCache.clear();
     canonicalCache.set(key, curve);
   }
-  return {
-    name,
-    kind: 'theory',
-    group,
-    method: 'replica-symmetric fixed point, deterministic quadrature',
-    params,
-    x: { name: 'α = n/d', values: curve.map((q) => q.alpha) },
-    y: { name: 'generalisation error', values: curve.map((q) => q.error) },
-    converged: curve.map((q) => q.converged),
-  };
+  return replicaCurveSeries(curve, { name, group, params });
 }
 
 const anguitaReplica: ExplorerView = {
@@ -415,7 +402,7 @@ function theoryFunctionView(fn: TheoryFunction): ExplorerView {
   const xOptions = fn.params.map((q) => q.name);
   const first = fn.params.find((q) => !q.integer) ?? fn.params[0];
   const xRange = (q: (typeof fn.params)[number]) => ({ from: q.min, to: Number.isFinite(q.max) && q.max <= Math.max(10 * Math.abs(q.default), 10) ? q.max : Math.max(2 * Math.abs(q.default), q.min + 1) });
-  const params: ExplorerParam[] = fn.params.map((q) => ({ name: q.name, label: q.name, description: q.description, default: q.default, min: q.min, max: q.max, integer: q.integer }));
+  const params: ExplorerParam[] = fn.params.map((q) => ({ ...q, label: q.name }));
   params.push(
     { name: 'xFrom', label: 'x from', description: 'start of the x range (within the x parameter\'s range)', default: xRange(first).from, min: -1e12, max: 1e12 },
     { name: 'xTo', label: 'x to', description: 'end of the x range (within the x parameter\'s range)', default: xRange(first).to, min: -1e12, max: 1e12 },

@@ -14,6 +14,7 @@ import { aggregateMetric, type FigurePreset, type PresetOptions, type ResultLook
 import { fineTuneScale } from '../../models/diagonal.js';
 import { classifyRegime, lOrder, ptDependence } from '../../theory/anguita/potential.js';
 import { replicaCurve, type ReplicaParams } from '../../theory/anguita/replica.js';
+import { replicaCurveSeries } from '../../theory/anguita/replicaSeries.js';
 
 const TYPE = 'anguita-diagonal';
 const PAPER = 'Anguita et al. (2026), "A Theory of How Pretraining Shapes Inductive Bias in Fine-Tuning"';
@@ -352,18 +353,7 @@ export const anguitaFig3Sim: FigurePreset = {
 const REPLICA_ALPHAS = linspace(0.01, 0.5, 40);
 
 function replicaSeries(name: string, panel: string, group: string, params: Omit<ReplicaParams, 'noise'> & { noise?: number }): Series {
-  const curve = replicaCurve({ ...params, alphas: REPLICA_ALPHAS });
-  return {
-    name,
-    kind: 'theory',
-    panel,
-    group,
-    method: 'replica-symmetric fixed point, deterministic quadrature',
-    params,
-    x: { name: 'α = n/d', values: curve.map((p) => p.alpha) },
-    y: { name: 'generalisation error', values: curve.map((p) => p.error) },
-    converged: curve.map((p) => p.converged),
-  };
+  return replicaCurveSeries(replicaCurve({ ...params, alphas: REPLICA_ALPHAS }), { name, panel, group, params });
 }
 
 const GROUND_TRUTHS = [

@@ -7,6 +7,7 @@ import type { FigureData, FigureTable, Series } from '../../plots/figure.js';
 import { linspace } from '../../plots/contour.js';
 import { DEFAULT_INITIALISATION_GRID, errorResolution, LOG_IMBALANCE_GRID, regimeLandscape, regimeMap, type FineTuningTask, type InitialisationGrid } from '../../theory/anguita/regimeMap.js';
 import { replicaCurve } from '../../theory/anguita/replica.js';
+import { replicaCurveSeries } from '../../theory/anguita/replicaSeries.js';
 import { REGIMES } from './anguita.js';
 import { resolvePresetParams, type FigurePreset, type PresetOptions } from './types.js';
 
@@ -56,18 +57,8 @@ export const anguitaRegimeMap: FigurePreset = {
     const panelA = 'error against α';
     const canonical = REGIMES.map((r) => {
       const init = { cPT: 1e-3, lambdaPT: r.lambdaPT, gammaFT: r.gammaFT };
-      const curve = replicaCurve({ ...s.task, ...init, alphas: s.alphas });
-      series.push({
-        name: `regime ${r.id} (${r.name})`,
-        kind: 'theory',
-        panel: panelA,
-        group: `regime ${r.id}`,
-        method: 'replica-symmetric fixed point, deterministic quadrature',
-        params: { ...s.task, ...init },
-        x: { name: 'α = n/d', values: curve.map((p) => p.alpha) },
-        y: { name: 'generalisation error', values: curve.map((p) => p.error) },
-        converged: curve.map((p) => p.converged),
-      });
+      const curve = map.curveOf(init); // on the default grids, already solved as a grid point
+      series.push(replicaCurveSeries(curve, { name: `regime ${r.id} (${r.name})`, panel: panelA, group: `regime ${r.id}`, params: { ...s.task, ...init } }));
       return { id: r.id, curve };
     });
     series.push({
@@ -85,8 +76,7 @@ export const anguitaRegimeMap: FigurePreset = {
     // The landscape at one α: z = log10(E of the best canonical regime at that α / E).
     const canonicalAtAlpha = REGIMES.map((r) => replicaCurve({ ...s.task, cPT: 1e-3, lambdaPT: r.lambdaPT, gammaFT: r.gammaFT, alphas: [s.alpha] })[0]);
     // Errors are floored at the resolution below which they reflect the regulariser, not the initialisation.
-    const prior = s.task.rhoFT * (1 / s.task.rhoFT) + (s.task.noise ?? 0);
-    const floor = errorResolution(prior, 0);
+    const floor = errorResolution(map.errorScale, 0);
     const reference = Math.max(floor, Math.min(...canonicalAtAlpha.filter((p) => p.converged).map((p) => p.error)));
     const cells = regimeLandscape(s.task, s.alpha, s.cPT, s.logGammas, LOG_IMBALANCE_GRID);
     const panelB = `landscape at α = ${s.alpha}, c_PT = ${s.cPT}`;

@@ -8,6 +8,7 @@ import type { StoredRun } from '../../store/store.js';
 import type { FigureData } from '../../plots/figure.js';
 import { summarize } from '../../numeric/stats.js';
 import { rangeProblem } from '../../validation.js';
+import type { TheoryParam } from '../../theory/registry.js';
 
 export interface PresetOptions {
   seeds: number;
@@ -18,15 +19,9 @@ export interface PresetOptions {
   params?: Readonly<Record<string, number>>;
 }
 
-/** A parameter a figure lets its user set (the task a theory figure is drawn for, a slice, …). */
-export interface PresetParameter {
-  name: string;
-  description: string;
-  default: number;
-  min: number;
-  max: number;
-  integer?: boolean;
-}
+/** A parameter a figure lets its user set (the task a theory figure is drawn for, a slice, …): name, meaning,
+ * default and range, the same shape as a `ftlab theory` parameter. */
+export type PresetParameter = TheoryParam;
 
 export type ResultLookup = (spec: JobSpec) => StoredRun | undefined;
 

@@ -333,12 +333,14 @@ class Preconditioner {
   private w: Float64Array = new Float64Array(0);
   private s: Float64Array = new Float64Array(0);
   private readonly t: Float64Array;
+  private readonly wtv: Float64Array;
   private v: Float64Array = new Float64Array(0);
 
   constructor(n: number) {
     this.n = n;
     this.invSqrtM = new Float64Array(n);
     this.t = new Float64Array(n);
+    this.wtv = new Float64Array(n);
   }
 
   /** Columns kept exactly (0: Jacobi). */
@@ -413,25 +415,10 @@ class Preconditioner {
       const v = this.v.subarray(0, k);
       gemv(this.w, k, n, t, v);
       choleskySolveInPlace(this.s.subarray(0, k * k), k, v);
-      // t ← t − Wᵀv, four rows of W at a time.
-      const w = this.w;
-      let a = 0;
-      for (; a + 3 < k; a += 4) {
-        const o0 = a * n;
-        const o1 = o0 + n;
-        const o2 = o1 + n;
-        const o3 = o2 + n;
-        const v0 = v[a];
-        const v1 = v[a + 1];
-        const v2 = v[a + 2];
-        const v3 = v[a + 3];
-        for (let mu = 0; mu < n; mu++) t[mu] -= v0 * w[o0 + mu] + v1 * w[o1 + mu] + v2 * w[o2 + mu] + v3 * w[o3 + mu];
-      }
-      for (; a < k; a++) {
-        const va = v[a];
-        const off = a * n;
-        for (let mu = 0; mu < n; mu++) t[mu] -= w[off + mu] * va;
-      }
+      // t ← t − Wᵀv.
+      const wtv = this.wtv;
+      gemvT(this.w, k, n, v, wtv);
+      for (let mu = 0; mu < n; mu++) t[mu] -= wtv[mu];
     }
     for (let mu = 0; mu < n; mu++) out[mu] = t[mu] * invSqrtM[mu] * scale;
   }

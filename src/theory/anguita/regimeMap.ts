@@ -75,6 +75,10 @@ export interface RegimeMap {
   best: BestInitialisation[];
   /** Distinct pairs of fine-tuning scales solved. */
   distinctCurves: number;
+  /** E[β*²] + σ0², the scale of `errorResolution` and of exact recovery. */
+  errorScale: number;
+  /** The replica curve of any initialisation on this task and α list: from the grid's solves when it shares their scales. */
+  curveOf(init: Initialisation): ReplicaPoint[];
 }
 
 function checkTask(task: FineTuningTask): void {
@@ -111,7 +115,7 @@ export function regimeMap(task: FineTuningTask, alphas: readonly number[], grid:
   checkTask(task);
   const inits = gridInitialisations(grid);
   const cache = new Map<string, ReplicaPoint[]>();
-  const candidates: Candidate[] = inits.map((init) => {
+  const curveOf = (init: Initialisation): ReplicaPoint[] => {
     const groups = replicaGroups({ ...task, ...init });
     const key = `${groups[0].cFT}/${groups[1].cFT}`;
     let curve = cache.get(key);
@@ -119,8 +123,10 @@ export function regimeMap(task: FineTuningTask, alphas: readonly number[], grid:
       curve = replicaCurve({ ...task, ...init, alphas }, options);
       cache.set(key, curve);
     }
-    return { init, curve };
-  });
+    return curve;
+  };
+  const candidates: Candidate[] = inits.map((init) => ({ init, curve: curveOf(init) }));
+  const distinctCurves = cache.size;
   const groups = replicaGroups({ ...task, cPT: 1, lambdaPT: 0, gammaFT: 0 });
   const scale = groups.reduce((acc, g) => acc + g.weight * g.variance, 0) + (task.noise ?? 0);
   const best = alphas.map((alpha, i): BestInitialisation => {
@@ -138,7 +144,7 @@ export function regimeMap(task: FineTuningTask, alphas: readonly number[], grid:
     const ties = candidates.filter((c) => c.curve[i].converged && c.curve[i].error - e <= res).length;
     return { alpha, init: winner.init, error: e, regime: classifyRegime(winner.init), ties, eligible, exactRecovery: e <= 1e-8 * scale };
   });
-  return { task, alphas: [...alphas], candidates, best, distinctCurves: cache.size };
+  return { task, alphas: [...alphas], candidates, best, distinctCurves, errorScale: scale, curveOf };
 }
 
 export interface LandscapeCell {
