@@ -155,3 +155,112 @@ export function residualAndGradient(x: usize, n: i32, d: i32, w: usize, y: usize
   }
   return rss;
 }
+
+// One pass over W (rows × cols) for a deep linear network's GD step: W ← W − step · a hᵀ row by row, and
+// out = Wᵀ v with the updated rows (twin of rankOneUpdateGemvT in src/kernels/linear.ts, same association, so the
+// lanes compute exactly what the TypeScript twin computes). step = 0: out = Wᵀ v alone.
+export function rankOneUpdateGemvT(w: usize, rows: i32, cols: i32, a: usize, step: f64, h: usize, v: usize, out: usize): void {
+  const c2 = cols & ~1;
+  const stride = (<usize>cols) * 8;
+  memory.fill(out, 0, stride);
+  let i = 0;
+  for (; i + 3 < rows; i += 4) {
+    const o0 = w + (<usize>i) * stride;
+    const o1 = o0 + stride;
+    const o2 = o1 + stride;
+    const o3 = o2 + stride;
+    const ao = a + (<usize>i) * 8;
+    const s0 = step * load<f64>(ao);
+    const s1 = step * load<f64>(ao + 8);
+    const s2 = step * load<f64>(ao + 16);
+    const s3 = step * load<f64>(ao + 24);
+    const vo = v + (<usize>i) * 8;
+    const v0 = load<f64>(vo);
+    const v1 = load<f64>(vo + 8);
+    const v2 = load<f64>(vo + 16);
+    const v3 = load<f64>(vo + 24);
+    const vv0 = f64x2.splat(v0);
+    const vv1 = f64x2.splat(v1);
+    const vv2 = f64x2.splat(v2);
+    const vv3 = f64x2.splat(v3);
+    let k = 0;
+    if (s0 != 0 || s1 != 0 || s2 != 0 || s3 != 0) {
+      const ss0 = f64x2.splat(s0);
+      const ss1 = f64x2.splat(s1);
+      const ss2 = f64x2.splat(s2);
+      const ss3 = f64x2.splat(s3);
+      for (; k < c2; k += 2) {
+        const o = (<usize>k) * 8;
+        const hk = v128.load(h + o);
+        const w0 = f64x2.sub(v128.load(o0 + o), f64x2.mul(ss0, hk));
+        const w1 = f64x2.sub(v128.load(o1 + o), f64x2.mul(ss1, hk));
+        const w2 = f64x2.sub(v128.load(o2 + o), f64x2.mul(ss2, hk));
+        const w3 = f64x2.sub(v128.load(o3 + o), f64x2.mul(ss3, hk));
+        v128.store(o0 + o, w0);
+        v128.store(o1 + o, w1);
+        v128.store(o2 + o, w2);
+        v128.store(o3 + o, w3);
+        const p = out + o;
+        const t = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(vv0, w0), f64x2.mul(vv1, w1)), f64x2.mul(vv2, w2)), f64x2.mul(vv3, w3));
+        v128.store(p, f64x2.add(v128.load(p), t));
+      }
+      if (k < cols) {
+        const o = (<usize>k) * 8;
+        const hk = load<f64>(h + o);
+        const w0 = load<f64>(o0 + o) - s0 * hk;
+        const w1 = load<f64>(o1 + o) - s1 * hk;
+        const w2 = load<f64>(o2 + o) - s2 * hk;
+        const w3 = load<f64>(o3 + o) - s3 * hk;
+        store<f64>(o0 + o, w0);
+        store<f64>(o1 + o, w1);
+        store<f64>(o2 + o, w2);
+        store<f64>(o3 + o, w3);
+        const p = out + o;
+        store<f64>(p, load<f64>(p) + (v0 * w0 + v1 * w1 + v2 * w2 + v3 * w3));
+      }
+      continue;
+    }
+    for (; k < c2; k += 2) {
+      const o = (<usize>k) * 8;
+      const p = out + o;
+      const t = f64x2.add(
+        f64x2.add(f64x2.add(f64x2.mul(vv0, v128.load(o0 + o)), f64x2.mul(vv1, v128.load(o1 + o))), f64x2.mul(vv2, v128.load(o2 + o))),
+        f64x2.mul(vv3, v128.load(o3 + o)),
+      );
+      v128.store(p, f64x2.add(v128.load(p), t));
+    }
+    if (k < cols) {
+      const o = (<usize>k) * 8;
+      const p = out + o;
+      store<f64>(p, load<f64>(p) + (v0 * load<f64>(o0 + o) + v1 * load<f64>(o1 + o) + v2 * load<f64>(o2 + o) + v3 * load<f64>(o3 + o)));
+    }
+  }
+  for (; i < rows; i++) {
+    const row = w + (<usize>i) * stride;
+    const si = step * load<f64>(a + (<usize>i) * 8);
+    let k = 0;
+    if (si != 0) {
+      const ss = f64x2.splat(si);
+      for (; k < c2; k += 2) {
+        const o = (<usize>k) * 8;
+        v128.store(row + o, f64x2.sub(v128.load(row + o), f64x2.mul(ss, v128.load(h + o))));
+      }
+      for (; k < cols; k++) {
+        const o = (<usize>k) * 8;
+        store<f64>(row + o, load<f64>(row + o) - si * load<f64>(h + o));
+      }
+    }
+    const vi = load<f64>(v + (<usize>i) * 8);
+    if (vi == 0) continue;
+    const vv = f64x2.splat(vi);
+    k = 0;
+    for (; k < c2; k += 2) {
+      const p = out + (<usize>k) * 8;
+      v128.store(p, f64x2.add(v128.load(p), f64x2.mul(vv, v128.load(row + (<usize>k) * 8))));
+    }
+    for (; k < cols; k++) {
+      const p = out + (<usize>k) * 8;
+      store<f64>(p, load<f64>(p) + vi * load<f64>(row + (<usize>k) * 8));
+    }
+  }
+}

@@ -3,7 +3,7 @@
 // size d = 500, n = 250, hidden width k = 500 (W_1: k×d, W_2: k×k for L = 3, W_L: 1×k). Each repeat times one
 // call with maxIterations = K and one with maxIterations = 0 (the same set-up: cloning the net, the data
 // curvature λ_max from the n×n Gram matrix, the first evaluation, the result) and takes K / (t_K − median t_0).
-// Prints one JSON line per depth. Needs `npm run build` first. Flags: --d --n --width --depths --steps --repeats.
+// Prints one JSON line per depth and kernel ('js': the TypeScript twins; 'wasm': the SIMD kernels, the default). Needs `npm run build` first. Flags: --d --n --width --depths --steps --repeats.
 import { parseArgs } from 'node:util';
 import { trainDeepLinear } from '../dist/training/deepLinear.js';
 import { intList, median, normals, round, stepRates, timed } from './common.mjs';
@@ -25,12 +25,12 @@ for (let i = 0; i < n; i++) {
 }
 const loss = { kind: 'data', x: { rows: n, cols: d, data }, y };
 
-for (const L of intList(values.depths)) {
+for (const L of intList(values.depths)) for (const kernel of ['js', 'wasm']) {
   const dims = [d, ...Array(L - 1).fill(k), 1];
   const layers = dims.slice(1).map((rows, j) => ({ rows, cols: dims[j], data: normals(rows * dims[j], 20 + j, 1 / Math.sqrt(dims[j])) }));
   const net0 = { d, layers };
   // tol 0: neither the residual nor the stationarity stop can fire; a fixed number lr: no step-size rule.
-  const call = (iterations) => trainDeepLinear(net0, loss, { method: 'gd', lr, tol: 0, maxIterations: iterations });
+  const call = (iterations) => trainDeepLinear(net0, loss, { method: 'gd', lr, tol: 0, maxIterations: iterations, kernel });
   const time = () => {
     const zero = timed(() => call(0));
     const full = timed(() => call(K));
@@ -40,9 +40,9 @@ for (const L of intList(values.depths)) {
   for (let w = 0; w < 2; w++) time(); // warm-up (JIT tiers)
   const rs = Array.from({ length: R }, time);
   const last = rs[rs.length - 1];
-  const rates = stepRates(rs, K, `deep-linear-gd L=${L}`);
+  const rates = stepRates(rs, K, `deep-linear-gd L=${L} ${kernel}`);
   console.log(JSON.stringify({
-    bench: 'deep-linear-gd', case: `L=${L} d=${d} n=${n} k=${k}`, impl: 'ftlab', threads: '1', depth: L, d, n, width: k, lr, steps: K, repeats: R,
+    bench: 'deep-linear-gd', case: `L=${L} d=${d} n=${n} k=${k}`, impl: `ftlab-${kernel}`, threads: '1', depth: L, d, n, width: k, lr, steps: K, repeats: R,
     steps_per_s: median(rates),
     runs: rates.map((r) => round(r)),
     setup_ms: round(median(rs.map((s) => s.zero)) * 1000, 1), // the maxIterations = 0 call (median), subtracted

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../src/numeric/rng.js';
-import { gemv, gemvT, residualAndGradient, axpyInPlace } from '../src/kernels/linear.js';
+import { gemv, gemvT, rankOneUpdateGemvT, residualAndGradient, axpyInPlace } from '../src/kernels/linear.js';
 import { createWasmWorkspace } from '../src/kernels/wasm.js';
-import { gradientDescentLeastSquares } from '../src/training/gd.js';
+import { curvatureRange, gradientDescentLeastSquares, largestCurvature } from '../src/training/gd.js';
 
 function reference(x: Float64Array, n: number, d: number, w: Float64Array, y: Float64Array) {
   const r = new Float64Array(n);
@@ -90,6 +90,39 @@ describe('WebAssembly SIMD kernels against their TypeScript twins', () => {
     });
   }
 
+  for (const [rows, cols] of SHAPES) {
+    it(`rank-one update fused with Wᵀv agrees with its twin and with update-then-gemvT (${rows}×${cols})`, () => {
+      const rng = createRng(rows * 100 + cols, 'evaluation');
+      const w = rng.fillNormal(new Float64Array(rows * cols));
+      const a = rng.fillNormal(new Float64Array(rows));
+      a[rows - 1] = 0; // a zero row step must leave that row alone
+      const h = rng.fillNormal(new Float64Array(cols));
+      const v = rng.fillNormal(new Float64Array(rows));
+      const step = 0.37;
+      // Reference: the update by definition, then Wᵀv by definition.
+      const wRef = Float64Array.from(w);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) wRef[r * cols + c] -= step * a[r] * h[c];
+      const outRef = new Float64Array(cols);
+      for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) outRef[c] += wRef[r * cols + c] * v[r];
+      const wJs = Float64Array.from(w);
+      const outJs = new Float64Array(cols).fill(5);
+      rankOneUpdateGemvT(wJs, rows, cols, a, step, h, v, outJs);
+      close(wJs, wRef, 1e-15);
+      close(outJs, outRef, 1e-12);
+      const ws = createWasmWorkspace(rows * cols + 2 * rows + 2 * cols)!;
+      const W = ws.alloc(rows * cols, w);
+      const out = ws.alloc(cols, new Float64Array(cols).fill(5));
+      ws.rankOneUpdateGemvT(W, rows, cols, ws.alloc(rows, a), step, ws.alloc(cols, h), ws.alloc(rows, v), out);
+      close(W.view, wJs, 1e-15);
+      close(out.view, outJs, 1e-12);
+      // step = 0 is exactly gemvT.
+      const g0 = new Float64Array(cols);
+      gemvT(wJs, rows, cols, v, g0);
+      rankOneUpdateGemvT(wJs, rows, cols, a, 0, h, v, outJs);
+      expect(Array.from(outJs)).toEqual(Array.from(g0));
+    });
+  }
+
   it('GD with wasm kernels reaches the same limit as with the TypeScript kernels', () => {
     const rng = createRng(9, 'data');
     const n = 20;
@@ -103,5 +136,30 @@ describe('WebAssembly SIMD kernels against their TypeScript twins', () => {
       expect(js.converged && wasm.converged).toBe(true);
       close(wasm.value, js.value, 1e-9);
     }
+  });
+});
+
+describe('largest curvature λ_max(XᵀX/n) by Lanczos', () => {
+  for (const [n, d, rank] of [
+    [250, 500, 250],
+    [60, 20, 20],
+    [30, 30, 30],
+    [40, 50, 3],
+    [1, 9, 1],
+  ] as [number, number, number][]) {
+    it(`equals the Gram eigen-decomposition's to 1e-10 (n=${n}, d=${d}, rank ${rank})`, () => {
+      const rng = createRng(n + d + rank, 'data');
+      // X = A B with A n×rank, B rank×d: rank-deficient when rank < min(n, d).
+      const a = rng.fillNormal(new Float64Array(n * rank));
+      const b = rng.fillNormal(new Float64Array(rank * d));
+      const data = new Float64Array(n * d);
+      for (let i = 0; i < n; i++) for (let k = 0; k < rank; k++) for (let j = 0; j < d; j++) data[i * d + j] += a[i * rank + k] * b[k * d + j];
+      const x = { rows: n, cols: d, data };
+      const want = curvatureRange(x).max;
+      expect(Math.abs(largestCurvature(x) - want)).toBeLessThanOrEqual(1e-10 * want);
+    });
+  }
+  it('is 0 for X = 0', () => {
+    expect(largestCurvature({ rows: 3, cols: 4, data: new Float64Array(12) })).toBe(0);
   });
 });

@@ -76,6 +76,49 @@ describe('deep linear model', () => {
   });
 });
 
+describe('the fused rank-one GD step', () => {
+  /** Plain GD by definition: dense layer gradients of (1/2n)‖Xw − y‖², all layers updated, K steps. */
+  function plainGd(net0: DeepLinearNet, x: { rows: number; cols: number; data: Float64Array }, y: Float64Array, lr: number, K: number, frozen: number[]): DeepLinearNet {
+    const net: DeepLinearNet = { d: net0.d, layers: net0.layers.map((m) => ({ ...m, data: Float64Array.from(m.data) })) };
+    const grads = zerosLike(net);
+    for (let k = 0; k < K; k++) {
+      const r = matVec(x, endToEnd(net));
+      for (let i = 0; i < r.length; i++) r[i] -= y[i];
+      const g = new Float64Array(net.d);
+      for (let i = 0; i < x.rows; i++) for (let j = 0; j < net.d; j++) g[j] += (x.data[i * net.d + j] * r[i]) / x.rows;
+      layerGradients(net, g, grads);
+      net.layers.forEach((m, j) => {
+        if (frozen.includes(j + 1)) return;
+        for (let i = 0; i < m.data.length; i++) m.data[i] -= lr * grads[j].data[i];
+      });
+    }
+    return net;
+  }
+
+  for (const [L, hidden, frozen] of [
+    [1, [], []],
+    [2, [7], []],
+    [3, [5, 6], []],
+    [3, [5, 6], [2]],
+    [4, [3, 9, 2], [1]],
+  ] as [number, number[], number[]][]) {
+    it(`follows plain GD step by step on both kernels (L = ${L}, widths ${hidden.join('×') || '—'}, frozen ${frozen.join(',') || 'none'})`, () => {
+      const { data } = setup({ ...problemInput, d: 23, n: 9 });
+      const net0 = randomInit(23, hidden, 0.4, createRng(11, 'init'));
+      const K = 40;
+      const lr = 0.05;
+      const want = plainGd(net0, data.x, data.y, lr, K, frozen);
+      for (const kernel of ['js', 'wasm'] as const) {
+        const run = trainDeepLinear(net0, { kind: 'data', x: data.x, y: data.y }, { method: 'gd', lr, tol: 0, maxIterations: K, frozen, kernel });
+        expect(run.kernel).toBe(kernel);
+        expect(run.iterations).toBe(K);
+        run.net.layers.forEach((m, j) => expect(relativeMaxDiff(m.data, want.layers[j].data)).toBeLessThan(1e-12));
+        expect(relativeMaxDiff(run.w, endToEnd(want))).toBeLessThan(1e-12);
+      }
+    });
+  }
+});
+
 describe('implicit bias of deep fine-tuning (digest §4.2)', () => {
   it('the invariant (I − P)w = (‖w‖/‖θ_S‖)^{(L−1)/L}(I − P)θ_S holds along GD to O(step size)', () => {
     const { inst, data, loss } = setup();

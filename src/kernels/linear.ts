@@ -120,6 +120,65 @@ export function residualAndGradient(
   return rss;
 }
 
+/**
+ * One pass over W (rows × cols, row-major) for a deep linear network's GD step: the rank-one update
+ * W ← W − step · a hᵀ applied row by row, and out = Wᵀ v with the updated rows while they are in cache
+ * (the backward product of the next end-to-end vector). step = 0 gives out = Wᵀ v alone. Rows are taken four at a
+ * time with the association of `gemvT`, so with step = 0 the result is bit-identical to it. `out` (length cols) is
+ * overwritten; it must not alias W, a, h or v.
+ */
+export function rankOneUpdateGemvT(
+  w: Float64Array,
+  rows: number,
+  cols: number,
+  a: Float64Array,
+  step: number,
+  h: Float64Array,
+  v: Float64Array,
+  out: Float64Array,
+): void {
+  out.fill(0, 0, cols);
+  let i = 0;
+  for (; i + 3 < rows; i += 4) {
+    const o0 = i * cols;
+    const o1 = o0 + cols;
+    const o2 = o1 + cols;
+    const o3 = o2 + cols;
+    const s0 = step * a[i];
+    const s1 = step * a[i + 1];
+    const s2 = step * a[i + 2];
+    const s3 = step * a[i + 3];
+    const v0 = v[i];
+    const v1 = v[i + 1];
+    const v2 = v[i + 2];
+    const v3 = v[i + 3];
+    if (s0 !== 0 || s1 !== 0 || s2 !== 0 || s3 !== 0) {
+      for (let k = 0; k < cols; k++) {
+        const hk = h[k];
+        const w0 = w[o0 + k] - s0 * hk;
+        const w1 = w[o1 + k] - s1 * hk;
+        const w2 = w[o2 + k] - s2 * hk;
+        const w3 = w[o3 + k] - s3 * hk;
+        w[o0 + k] = w0;
+        w[o1 + k] = w1;
+        w[o2 + k] = w2;
+        w[o3 + k] = w3;
+        out[k] += v0 * w0 + v1 * w1 + v2 * w2 + v3 * w3;
+      }
+      continue;
+    }
+    for (let k = 0; k < cols; k++) out[k] += v0 * w[o0 + k] + v1 * w[o1 + k] + v2 * w[o2 + k] + v3 * w[o3 + k];
+  }
+  for (; i < rows; i++) {
+    const off = i * cols;
+    const si = step * a[i];
+    if (si !== 0) for (let k = 0; k < cols; k++) w[off + k] -= si * h[k];
+    const vi = v[i];
+    if (vi === 0) continue;
+    for (let k = 0; k < cols; k++) out[k] += vi * w[off + k];
+  }
+}
+
 /** w ← w − step · g. */
 export function axpyInPlace(w: Float64Array, step: number, g: Float64Array): void {
   for (let j = 0; j < w.length; j++) w[j] -= step * g[j];

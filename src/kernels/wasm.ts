@@ -7,10 +7,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { KernelChoice } from './choice.js';
+
+export { checkKernelChoice, type KernelChoice } from './choice.js';
 
 interface KernelExports {
   gemv(a: number, rows: number, cols: number, x: number, out: number): void;
   residualAndGradient(x: number, n: number, d: number, w: number, y: number, r: number, g: number): number;
+  rankOneUpdateGemvT(w: number, rows: number, cols: number, a: number, step: number, h: number, v: number, out: number): void;
 }
 
 let cached: WebAssembly.Module | null | undefined;
@@ -85,10 +89,33 @@ export class WasmWorkspace {
   residualAndGradient(x: WasmArray, n: number, d: number, w: WasmArray, y: WasmArray, r: WasmArray, g: WasmArray): number {
     return this.kernels.residualAndGradient(x.ptr, n, d, w.ptr, y.ptr, r.ptr, g.ptr);
   }
+
+  /** W ← W − step · a hᵀ and out = Wᵀ v in one pass (see `rankOneUpdateGemvT` in ./linear.ts). */
+  rankOneUpdateGemvT(w: WasmArray, rows: number, cols: number, a: WasmArray, step: number, h: WasmArray, v: WasmArray, out: WasmArray): void {
+    this.kernels.rankOneUpdateGemvT(w.ptr, rows, cols, a.ptr, step, h.ptr, v.ptr, out.ptr);
+  }
 }
 
 /** A workspace for `floats` float64 values, or null when the WASM kernels are unavailable. */
 export function createWasmWorkspace(floats: number): WasmWorkspace | null {
   const module = wasmKernelModule();
   return module ? new WasmWorkspace(module, floats) : null;
+}
+
+
+/**
+ * The workspace a solver call runs on, for `floats` float64 values: null for 'js'; for 'auto', null when the kernels
+ * are not built or the problem does not fit one 32-bit linear memory (then the TypeScript kernels run); for 'wasm',
+ * a RangeError that names `problem` and the reason instead of a silent fallback.
+ */
+export function workspaceFor(kernel: KernelChoice, floats: number, problem: string): WasmWorkspace | null {
+  if (kernel === 'js') return null;
+  let ws: WasmWorkspace | null = null;
+  try {
+    ws = createWasmWorkspace(floats);
+  } catch (e) {
+    if (kernel === 'wasm') throw new RangeError(`kernel: 'wasm' cannot hold ${problem} (${(e as Error).message})`);
+  }
+  if (kernel === 'wasm' && !ws) throw new RangeError("kernel: 'wasm' requested but the WebAssembly kernels are not available (build them with `npm run build`)");
+  return ws;
 }

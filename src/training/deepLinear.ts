@@ -24,13 +24,20 @@
  *
  * Weight decay τ (`weightDecay`): the objective becomes l(w) + (τ/2) Σ_j ‖W_j‖_F² over the trained
  * layers (torch's SGD `weight_decay` on the loss l); the run then stops only on stationarity.
+ *
+ * Plain GD without weight decay runs on `createRankOneEngine`: every layer gradient is rank one, a_j h_jᵀ, so the step
+ * is applied in place from the two factors in the same pass that forms the next backward product W_jᵀ a_j, and the
+ * data pass is the fused r = Xw − y, g = Xᵀr kernel — two reads of each hidden matrix per step, on the WebAssembly
+ * SIMD kernels by default (`kernel`), with the TypeScript twins as the reference. λ_max of the data (the step rules'
+ * curvature) comes from a Lanczos iteration (`largestCurvature`).
  */
 import type { Mat } from '../numeric/matrix.js';
 import { dopri5 } from '../numeric/ode.js';
 import { type Covariance, fromEigenbasis, toEigenbasis } from '../numeric/covariance.js';
-import { gemv, gemvT } from '../kernels/linear.js';
-import { type DeepLinearNet, cloneNet, endToEnd, layerGradientFactors, layerGradients, zerosLike } from '../models/deepLinear.js';
-import { curvatureRange } from './gd.js';
+import { gemv, gemvT, rankOneUpdateGemvT, residualAndGradient } from '../kernels/linear.js';
+import { checkKernelChoice, type KernelChoice, type WasmArray, workspaceFor } from '../kernels/wasm.js';
+import { type DeepLinearNet, cloneNet, endToEnd, layerGradients, zerosLike } from '../models/deepLinear.js';
+import { largestCurvature } from './gd.js';
 
 export type DeepLoss =
   | { kind: 'data'; x: Mat; y: Float64Array }
@@ -54,6 +61,12 @@ export interface DeepTrainOptions {
   rtol?: number;
   /** Observe the network after every GD step or accepted flow step (trajectory tests). */
   onStep?: (iteration: number, net: DeepLinearNet) => void;
+  /**
+   * Kernels of plain GD without weight decay (the rank-one path, see module comment): 'wasm' (WebAssembly SIMD),
+   * 'js' (the TypeScript reference twins) or 'auto' (default: wasm when built). Flow and weight decay run in
+   * TypeScript.
+   */
+  kernel?: KernelChoice;
 }
 
 export type DeepStop = 'residual' | 'stationary' | 'max-iterations' | 'time-limit' | 'diverged';
@@ -68,6 +81,8 @@ export interface DeepTrainResult {
   stop: DeepStop;
   /** Gradient flow only: the time reached. */
   time?: number;
+  /** Which kernels ran the layer and data passes. */
+  kernel: 'js' | 'wasm';
 }
 
 /** End-to-end gradient g and the residual norm (‖Xw − y‖ or ‖Σ^{1/2}(w − θ)‖). */
@@ -97,50 +112,151 @@ function endToEndGradient(loss: DeepLoss, w: Float64Array, g: Float64Array, scra
 }
 
 function lossCurvature(loss: DeepLoss): number {
-  return loss.kind === 'data' ? curvatureRange(loss.x).max : Math.max(...loss.cov.spectrum);
+  return loss.kind === 'data' ? largestCurvature(loss.x) : Math.max(...loss.cov.spectrum);
 }
 
-/** Train a copy of `net` on `loss` until converged (see module comment). */
-export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: DeepTrainOptions = {}): DeepTrainResult {
-  const net = cloneNet(net0);
-  const L = net.layers.length;
-  const frozen = new Set(options.frozen ?? []);
-  for (const f of frozen) if (!Number.isInteger(f) || f < 1 || f > L) throw new RangeError(`frozen: layer ${f} is not in [1, ${L}]`);
-  const trainable = net.layers.map((_, j) => !frozen.has(j + 1));
-  const isFlow = options.method === 'flow';
-  const rtol = options.rtol ?? 1e-11;
-  const tol = options.tol ?? (isFlow ? 1e-8 : 1e-10);
-  if (isFlow && tol < 100 * rtol) throw new RangeError(`tol: gradient flow cannot reach a residual below ~100 × rtol = ${100 * rtol}; got tol = ${tol}`);
-  const maxIterations = options.maxIterations ?? 2_000_000;
-  const d = net.d;
-  const g = new Float64Array(d);
-  const scratch = new Float64Array(loss.kind === 'data' ? loss.x.rows : 0);
-  const grads = zerosLike(net); // dense layer gradients (gradient flow, weight decay)
-  const scaleResidual = loss.kind === 'data' ? 1 / Math.sqrt(loss.x.rows) : 1;
+/**
+ * The rank-one GD step of plain GD (no weight decay) on preallocated buffers. One call of `step(lr)`:
+ *  1. for j = L … 1, one pass over W_j that applies W_j ← W_j − lr a_j h_jᵀ (the factors of the previous evaluation)
+ *     and forms the next backward vector a_{j−1} = W_jᵀ a_j from the updated rows (`rankOneUpdateGemvT`); the last
+ *     of them is the end-to-end vector w = W_1ᵀ a_1, so no separate product chain is needed;
+ *  2. r = Xw − y and g = Xᵀr/n in one pass over X (population loss: g = Σ(w − θ));
+ *  3. the forward factors h_1 = g, h_{j+1} = W_j h_j (one gemv per hidden layer).
+ * Each hidden matrix is read twice per step. With step(0) it is the first evaluation. On 'wasm' every array lives in
+ * one WebAssembly memory sized up front (nothing grows or is allocated inside the loop); `net` holds views on it.
+ */
+interface RankOneEngine {
+  readonly net: DeepLinearNet;
+  readonly kernel: 'js' | 'wasm';
+  readonly w: Float64Array;
+  readonly g: Float64Array;
+  /** Update the trainable layers by lr (0: none), then re-evaluate; returns the residual norm. */
+  step(lr: number): number;
+  /** Σ over trainable layers of ‖∇_{W_j}‖_F² = ‖a_j‖²‖h_j‖². */
+  gradNorm2(): number;
+}
 
-  const weightDecay = options.weightDecay ?? 0;
-  if (!(weightDecay >= 0)) throw new RangeError(`weightDecay: expected a number ≥ 0 (got ${weightDecay})`);
-  const frobeniusMode = options.lr === 'frobenius';
-  const frob2 = new Float64Array(L);
-
-  // The layer norms ‖W_j‖_F² are needed only by the Frobenius step rule and by weight decay: skip the pass otherwise.
-  const needLayerNorms = frobeniusMode || weightDecay > 0;
-  // Plain GD without weight decay never needs the dense layer gradients: each is rank one, a_j h_jᵀ, so its norm is
-  // ‖a_j‖‖h_j‖ and the step is applied in place from the two factors (one pass over W_j instead of three).
-  const rankOne = !isFlow && weightDecay === 0;
-  const current: { factors: { a: Float64Array[]; h: Float64Array[] } | null } = { factors: null };
+function createRankOneEngine(net0: DeepLinearNet, loss: DeepLoss, trainable: readonly boolean[], choice: KernelChoice): RankOneEngine {
+  const L = net0.layers.length;
+  const d = net0.d;
+  const shapes = net0.layers.map((m) => [m.rows, m.cols] as const);
+  const n = loss.kind === 'data' ? loss.x.rows : 0;
+  const layerFloats = shapes.reduce((t, [r, c]) => t + r * c + 2 * r + c, 0);
+  const floats = layerFloats + d + (loss.kind === 'data' ? n * d + 2 * n + d : d) + 16 * (3 * L + 6);
+  const ws = workspaceFor(choice, floats, `a depth-${L} network with ${layerFloats} parameters on ${n}×${d} data`);
+  type Buf = { view: Float64Array; arr: WasmArray | null };
+  const buf = (length: number, from?: ArrayLike<number>): Buf => {
+    if (ws) {
+      const arr = ws.alloc(length, from);
+      return { view: arr.view, arr };
+    }
+    const view = new Float64Array(length);
+    if (from) view.set(from);
+    return { view, arr: null };
+  };
+  const W = net0.layers.map((m) => buf(m.data.length, m.data));
+  const net: DeepLinearNet = { d, layers: net0.layers.map((m, j) => ({ rows: m.rows, cols: m.cols, data: W[j].view })) };
+  const one = buf(1, [1]);
+  // a[j] = (W_L ⋯ W_{j+1})ᵀ ∈ R^{k_j}: the current and the previous evaluation's, swapped every step.
+  let aCur: Buf[] = shapes.map(([r], j) => (j === L - 1 ? one : buf(r)));
+  let aPrev: Buf[] = shapes.map(([r], j) => (j === L - 1 ? one : buf(r)));
+  const g = buf(d);
+  // h[0] = g, h[j] = W_j h[j−1] ∈ R^{k_{j−1}} (0-based layers).
+  const h: Buf[] = shapes.map(([, c], j) => (j === 0 ? g : buf(c)));
+  const w = buf(d);
+  const data =
+    loss.kind === 'data'
+      ? { x: buf(n * d, loss.x.data), y: buf(n, loss.y), r: buf(n) }
+      : null;
+  const scratch = new Float64Array(0);
   const sq = (v: Float64Array): number => {
     let t = 0;
     for (let i = 0; i < v.length; i++) t += v[i] * v[i];
     return t;
   };
+  return {
+    net,
+    kernel: ws ? 'wasm' : 'js',
+    w: w.view,
+    g: g.view,
+    step(lr: number): number {
+      [aPrev, aCur] = [aCur, aPrev];
+      for (let j = L - 1; j >= 0; j--) {
+        const [rows, cols] = shapes[j];
+        const stepJ = trainable[j] ? lr : 0;
+        const out = j > 0 ? aCur[j - 1] : w;
+        if (ws) ws.rankOneUpdateGemvT(W[j].arr!, rows, cols, aPrev[j].arr!, stepJ, h[j].arr!, aCur[j].arr!, out.arr!);
+        else rankOneUpdateGemvT(W[j].view, rows, cols, aPrev[j].view, stepJ, h[j].view, aCur[j].view, out.view);
+      }
+      let res: number;
+      if (data) {
+        const rss = ws
+          ? ws.residualAndGradient(data.x.arr!, n, d, w.arr!, data.y.arr!, data.r.arr!, g.arr!)
+          : residualAndGradient(data.x.view, n, d, w.view, data.y.view, data.r.view, g.view);
+        const gv = g.view;
+        for (let i = 0; i < d; i++) gv[i] /= n;
+        res = Math.sqrt(rss);
+      } else res = endToEndGradient(loss, w.view, g.view, scratch);
+      for (let j = 0; j + 1 < L; j++) {
+        const [rows, cols] = shapes[j];
+        if (ws) ws.gemv(W[j].arr!, rows, cols, h[j].arr!, h[j + 1].arr!);
+        else gemv(W[j].view, rows, cols, h[j].view, h[j + 1].view);
+      }
+      return res;
+    },
+    gradNorm2(): number {
+      let s = 0;
+      for (let j = 0; j < L; j++) if (trainable[j]) s += sq(aCur[j].view) * sq(h[j].view);
+      return s;
+    },
+  };
+}
+
+/** Train a copy of `net` on `loss` until converged (see module comment). */
+export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: DeepTrainOptions = {}): DeepTrainResult {
+  const L = net0.layers.length;
+  const frozen = new Set(options.frozen ?? []);
+  for (const f of frozen) if (!Number.isInteger(f) || f < 1 || f > L) throw new RangeError(`frozen: layer ${f} is not in [1, ${L}]`);
+  const trainable = net0.layers.map((_, j) => !frozen.has(j + 1));
+  const isFlow = options.method === 'flow';
+  const kernelChoice = checkKernelChoice(options.kernel);
+  const rtol = options.rtol ?? 1e-11;
+  const tol = options.tol ?? (isFlow ? 1e-8 : 1e-10);
+  if (isFlow && tol < 100 * rtol) throw new RangeError(`tol: gradient flow cannot reach a residual below ~100 × rtol = ${100 * rtol}; got tol = ${tol}`);
+  const maxIterations = options.maxIterations ?? 2_000_000;
+  const weightDecay = options.weightDecay ?? 0;
+  if (!(weightDecay >= 0)) throw new RangeError(`weightDecay: expected a number ≥ 0 (got ${weightDecay})`);
+  // Plain GD without weight decay never needs the dense layer gradients: each is rank one, a_j h_jᵀ, so its norm is
+  // ‖a_j‖‖h_j‖ and the step is applied in place from the two factors, fused with the next backward product
+  // (`createRankOneEngine`: two passes over each hidden W_j per step instead of five).
+  const engine = !isFlow && weightDecay === 0 ? createRankOneEngine(net0, loss, trainable, kernelChoice) : null;
+  const net = engine ? engine.net : cloneNet(net0);
+  const d = net.d;
+  const g = engine ? engine.g : new Float64Array(d);
+  const scratch = new Float64Array(loss.kind === 'data' && !engine ? loss.x.rows : 0);
+  const grads = engine ? [] : zerosLike(net); // dense layer gradients (gradient flow, weight decay)
+  const scaleResidual = loss.kind === 'data' ? 1 / Math.sqrt(loss.x.rows) : 1;
+
+  const frobeniusMode = options.lr === 'frobenius';
+  const frob2 = new Float64Array(L);
+
+  // The layer norms ‖W_j‖_F² are needed only by the Frobenius step rule and by weight decay: skip the pass otherwise.
+  const needLayerNorms = frobeniusMode || weightDecay > 0;
   // Plain loops with local accumulators: in closures over forEach, V8 boxed the running sums on every element.
-  const evaluate = (): { res: number; gradNorm: number; w: Float64Array; gNorm: number; paramNorm2: number } => {
-    const w = endToEnd(net);
-    const res = endToEndGradient(loss, w, g, scratch);
-    if (rankOne) current.factors = layerGradientFactors(net, g);
-    else layerGradients(net, g, grads);
+  // `lr` > 0 (rank-one engine only): apply the GD step first, fused with the evaluation.
+  const evaluate = (lr = 0): { res: number; gradNorm: number; w: Float64Array; gNorm: number; paramNorm2: number } => {
+    let w: Float64Array;
+    let res: number;
     let s = 0;
+    if (engine) {
+      res = engine.step(lr);
+      w = engine.w;
+      s = engine.gradNorm2();
+    } else {
+      w = endToEnd(net);
+      res = endToEndGradient(loss, w, g, scratch);
+      layerGradients(net, g, grads);
+    }
     let paramNorm2 = 0;
     for (let j = 0; j < L; j++) {
       const p = net.layers[j].data;
@@ -150,11 +266,7 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
         frob2[j] = f2;
         if (trainable[j]) paramNorm2 += f2;
       }
-      if (!trainable[j]) continue;
-      if (rankOne && current.factors) {
-        s += sq(current.factors.a[j]) * sq(current.factors.h[j]);
-        continue;
-      }
+      if (!trainable[j] || engine) continue;
       const m = grads[j].data;
       if (weightDecay > 0) for (let i = 0; i < m.length; i++) m[i] += weightDecay * p[i];
       let sj = 0;
@@ -196,13 +308,14 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
   let state = evaluate();
   const res0 = state.res;
   const finish = (stop: DeepStop, iterations: number, time?: number): DeepTrainResult => ({
-    net,
+    net: cloneNet(net), // detached from the engine's memory
     w: endToEnd(net),
     converged: stop === 'residual' || stop === 'stationary',
     iterations,
     residual: state.res * scaleResidual,
     stop,
     time,
+    kernel: engine ? engine.kernel : 'js',
   });
   const check = (): DeepStop | null => {
     if (!Number.isFinite(state.res) || state.res > 1e8 * Math.max(res0, 1e-300)) return 'diverged';
@@ -226,25 +339,16 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
         wn = Math.max(Math.sqrt(wn), 1e-12);
         lr = factor / (L * Math.pow(wn, 2 - 2 / L) * lambdaMax);
       } else lr = options.lr;
-      for (let j = 0; j < L; j++) {
-        if (!trainable[j]) continue;
-        const m = net.layers[j];
-        const p = m.data;
-        if (rankOne && current.factors) {
-          const aj = current.factors.a[j];
-          const hj = current.factors.h[j];
-          for (let r = 0; r < m.rows; r++) {
-            const step = lr * aj[r];
-            if (step === 0) continue;
-            const off = r * m.cols;
-            for (let c = 0; c < m.cols; c++) p[off + c] -= step * hj[c];
-          }
-          continue;
+      if (engine) state = evaluate(lr);
+      else {
+        for (let j = 0; j < L; j++) {
+          if (!trainable[j]) continue;
+          const p = net.layers[j].data;
+          const gm = grads[j].data;
+          for (let i = 0; i < p.length; i++) p[i] -= lr * gm[i];
         }
-        const gm = grads[j].data;
-        for (let i = 0; i < p.length; i++) p[i] -= lr * gm[i];
+        state = evaluate();
       }
-      state = evaluate();
       options.onStep?.(it, net);
       const stop = check();
       if (stop) return finish(stop, it);

@@ -63,7 +63,7 @@
 import type { Mat } from '../numeric/matrix.js';
 import { dopri5 } from '../numeric/ode.js';
 import { residualAndGradient } from '../kernels/linear.js';
-import { createWasmWorkspace, type WasmWorkspace } from '../kernels/wasm.js';
+import { checkKernelChoice, type KernelChoice, workspaceFor } from '../kernels/wasm.js';
 import { type DiagonalNet, cLambdaInit, cloneDiagonal, diagonalBeta, invariantDrift } from '../models/diagonal.js';
 
 export type DiagonalStop = 'residual' | 'stationary' | 'max-iterations' | 'time-limit' | 'diverged';
@@ -85,7 +85,7 @@ export interface DiagonalProgress {
   stationarity?: number;
 }
 
-export type DiagonalKernel = 'js' | 'wasm' | 'auto';
+export type DiagonalKernel = KernelChoice;
 
 export interface DiagonalGdOptions {
   /** Constant step size > 0 (default 0.5, the authors'). */
@@ -173,11 +173,6 @@ function checkInt(name: string, v: number | undefined, fallback: number, min: nu
   return x;
 }
 
-function checkKernel(v: DiagonalKernel | undefined): DiagonalKernel {
-  const k = v ?? 'auto';
-  if (k !== 'js' && k !== 'wasm' && k !== 'auto') throw new RangeError(`kernel: expected 'js', 'wasm' or 'auto' (got ${String(v)})`);
-  return k;
-}
 
 function checkFinite(name: string, a: ArrayLike<number>): void {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw new RangeError(`${name}[${i}]: expected a finite number (got ${a[i]})`);
@@ -213,16 +208,8 @@ interface Pass {
 
 function makePass(x: Mat, y: ArrayLike<number>, kernel: DiagonalKernel): Pass {
   const { rows: n, cols: d, data } = x;
-  let ws: WasmWorkspace | null = null;
-  if (kernel !== 'js') {
-    try {
-      ws = createWasmWorkspace(n * d + 2 * d + 3 * n);
-    } catch (e) {
-      // A problem too large for one 32-bit linear memory (n·d ≳ 5·10⁸): 'auto' falls back to TypeScript.
-      if (kernel === 'wasm') throw new RangeError(`kernel: 'wasm' cannot hold an ${n}×${d} problem (${(e as Error).message})`);
-    }
-  }
-  if (kernel === 'wasm' && !ws) throw new RangeError("kernel: 'wasm' requested but the WebAssembly kernels are not available (build them with `npm run build`)");
+  // A problem too large for one 32-bit linear memory (n·d ≳ 5·10⁸): 'auto' falls back to TypeScript.
+  const ws = workspaceFor(kernel, n * d + 2 * d + 3 * n, `an ${n}×${d} problem`);
   if (ws) {
     const X = ws.alloc(n * d, data);
     const B = ws.alloc(d);
@@ -302,7 +289,7 @@ export function trainDiagonalGD(net0: DiagonalNet, x: Mat, y: ArrayLike<number>,
   const guard = options.plateauGuard ?? true;
   if (typeof guard !== 'boolean') throw new RangeError(`plateauGuard: expected true or false (got ${String(options.plateauGuard)})`);
   const mirrorTol = checkPositive('mirrorTol', options.mirrorTol, 1e-3);
-  const kernel = checkKernel(options.kernel);
+  const kernel = checkKernelChoice(options.kernel);
   checkProblem(net0, x, y);
 
   const start = performance.now();
@@ -410,7 +397,7 @@ export function trainDiagonalFlow(net0: DiagonalNet, x: Mat, y: ArrayLike<number
   }
   const maxIterations = checkInt('maxIterations', options.maxIterations, 1_000_000, 0);
   const tEnd = checkPositive('tEnd', options.tEnd, 1e12);
-  const kernel = checkKernel(options.kernel);
+  const kernel = checkKernelChoice(options.kernel);
   checkProblem(net0, x, y);
   const mseTol = checkNonNegative('mseTol', options.mseTol, 1e-10 * meanSquare(y));
 
