@@ -38,6 +38,7 @@ import { gemv, gemvT, rankOneUpdateGemvT, residualAndGradient } from '../kernels
 import { checkKernelChoice, type KernelChoice, type WasmArray, workspaceFor } from '../kernels/wasm.js';
 import { type DeepLinearNet, cloneNet, endToEnd, layerGradients, zerosLike } from '../models/deepLinear.js';
 import { largestCurvature } from './gd.js';
+import { type DeepLinearReduction, reduceDeepLinear } from './deepLinearReduction.js';
 
 export type DeepLoss =
   | { kind: 'data'; x: Mat; y: Float64Array }
@@ -67,6 +68,12 @@ export interface DeepTrainOptions {
    * TypeScript.
    */
   kernel?: KernelChoice;
+  /**
+   * 'auto' (default): train the exact low-dimensional reduction of `deepLinearReduction.ts` when one exists and makes a
+   * step at least twice cheaper — data loss, no weight decay, no 'frobenius' step rule, no `onStep` — and lift the
+   * result; 'none': always train the full network.
+   */
+  reduction?: 'auto' | 'none';
 }
 
 export type DeepStop = 'residual' | 'stationary' | 'max-iterations' | 'time-limit' | 'diverged';
@@ -83,6 +90,8 @@ export interface DeepTrainResult {
   time?: number;
   /** Which kernels ran the layer and data passes. */
   kernel: 'js' | 'wasm';
+  /** The exact reduction the run was carried out on, if any (input dimension and hidden widths of the reduced net). */
+  reduction: { kind: DeepLinearReduction['kind']; inputDim: number; hiddenWidths: number[] } | null;
 }
 
 /** End-to-end gradient g and the residual norm (‖Xw − y‖ or ‖Σ^{1/2}(w − θ)‖). */
@@ -220,6 +229,17 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
   const trainable = net0.layers.map((_, j) => !frozen.has(j + 1));
   const isFlow = options.method === 'flow';
   const kernelChoice = checkKernelChoice(options.kernel);
+  if (options.reduction !== undefined && options.reduction !== 'auto' && options.reduction !== 'none') throw new RangeError(`reduction: expected 'auto' or 'none' (got ${String(options.reduction)})`);
+  if ((options.reduction ?? 'auto') === 'auto' && loss.kind === 'data' && !(options.weightDecay! > 0) && options.lr !== 'frobenius' && !options.onStep) {
+    const reduction = reduceDeepLinear(net0, loss.x);
+    if (reduction) {
+      // Exact (module comment of deepLinearReduction.ts): the reduced run has the same residuals, gradient norms, ‖w‖
+      // and λ_max, so it takes the same steps and stops at the same iteration.
+      const run = trainDeepLinear(reduction.net, { kind: 'data', x: reduction.x, y: loss.y }, { ...options, reduction: 'none' });
+      const net = reduction.lift(run.net);
+      return { ...run, net, w: endToEnd(net), reduction: { kind: reduction.kind, inputDim: reduction.inputDim, hiddenWidths: reduction.hiddenWidths } };
+    }
+  }
   const rtol = options.rtol ?? 1e-11;
   const tol = options.tol ?? (isFlow ? 1e-8 : 1e-10);
   if (isFlow && tol < 100 * rtol) throw new RangeError(`tol: gradient flow cannot reach a residual below ~100 × rtol = ${100 * rtol}; got tol = ${tol}`);
@@ -316,6 +336,7 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
     stop,
     time,
     kernel: engine ? engine.kernel : 'js',
+    reduction: null,
   });
   const check = (): DeepStop | null => {
     if (!Number.isFinite(state.res) || state.res > 1e8 * Math.max(res0, 1e-300)) return 'diverged';
