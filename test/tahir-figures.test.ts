@@ -100,6 +100,7 @@ describe('tahir figures (quick)', () => {
 
   it('rejects a solver a figure does not offer', async () => {
     await expect(run('tahir-ridge', 2, 'newton')).rejects.toThrow(/--solver: expected one of implicit-bias, flow, gd/);
-    await expect(run('shachaf-linear-risk', 2, 'flow')).rejects.toThrow(/offers no solver choice/);
+    await expect(run('shachaf-ntk', 2, 'flow')).rejects.toThrow(/offers no solver choice/);
+    await expect(run('shachaf-linear-risk', 2, 'flow')).rejects.toThrow(/--solver: expected one of gd, closed-form/);
   });
 });

@@ -3,13 +3,38 @@
  * pretrained network (Shachaf et al. digest §4). The pretrained network is either the exactly balanced
  * rank-one network with end-to-end vector c_S θ_S, or a network really pretrained by gradient flow on the
  * population source loss from a small random initialisation. It is fine-tuned on n target samples
- * (labels from c_T θ_T) with gradient flow or GD, all layers or some frozen, to convergence.
+ * (labels from c_T θ_T), all layers or some frozen, by the solver `training.method`:
  *
- * Metrics: `risk` (exact population risk of the trained network), `theory.risk` (the implicit-bias
- * closed form on the same data: κ_L solution; with W_1 frozen the least-squares multiple of θ_S; with
- * only W_1 trained the linear solution), their normalised versions (÷ ‖c_T θ_T‖²), the distance between
- * simulated and predicted end-to-end vectors, the freezing floor, iterations and convergence.
- * Depth "Infinity" is theory only.
+ *  - 'flow' (default): gradient flow (adaptive Dormand–Prince) to convergence;
+ *  - 'gd': full-batch GD to convergence (its end point is O(step) from the flow's, digest §4.2);
+ *  - 'closed-form': no training; the end-to-end vector is the gradient-flow limit the theory gives
+ *    (digest §4.2 and §4.5): all layers trained, w_L = X⁺y + κ_L (I − P)θ_S; only W_1 trained, the linear
+ *    solution θ_S + X⁺(y − Xθ_S); W_1 frozen, the least-squares multiple c*θ_S — except when c* ≤ 0 and two
+ *    or more layers are trained: the trained layers keep one common scale σ (balance between them is
+ *    conserved), c ∝ σ^K cannot change sign, and exact gradient flow runs into the saddle w = 0, reaching it
+ *    only as t → ∞. The job then returns w = 0 with `converged` 0. A flow run usually stalls there too (not
+ *    converged), but round-off can unbalance the layers enough for one of them to pass through zero, after
+ *    which the run reaches c*θ_S; the closed form cannot say which, hence "not converged".
+ *
+ * The closed form is the limit only where its assumptions hold, and other combinations are rejected at
+ * validation, naming the field: `init` must be 'balanced' (from a small random initialisation the
+ * pretrained network is balanced only up to its initial scale, and κ_L is then an approximation whose error
+ * the tests measure), `depth` must be finite (L = ∞ is theory only: every method reports just its theory.*
+ * metrics), and `training.frozen` must be empty, contain 1, or be {2, …, L} (no closed form is known for
+ * other freeze patterns). `training.lrFactor`, `tol` and `maxIterations` do not affect the closed form.
+ *
+ * Metrics: `risk` (exact population risk of the fine-tuned end-to-end vector), `theory.risk` (the
+ * implicit-bias closed form on the same data: κ_L solution; with W_1 frozen the least-squares multiple
+ * of θ_S; with only W_1 trained the linear solution), their normalised versions (÷ ‖c_T θ_T‖²), the
+ * freezing floor, `trainRmse`, `iterations` and `converged`; trained runs also report the distance between
+ * simulated and predicted end-to-end vectors (`distanceToTheory`) and the initial balance (`initBalance`),
+ * and the 'pretrained' init its pretraining run (`pretrain.*`). The closed-form solver omits those three
+ * (there is no trained network to measure), sets `iterations` 0 and `converged` 1 (0 at the saddle above,
+ * or if κ_L's scalar equation did not converge). Depth "Infinity" is theory only.
+ *
+ * Identity: the solver is `training.method` (named before the closed form was offered), so the stored
+ * parameters of flow and GD jobs parse to the same values and hash as before; their results are unchanged,
+ * so the job version stays 1, and a closed-form job hashes differently by its method alone.
  */
 import { z } from 'zod';
 import { intIn, numIn, numAbove } from '../../validation.js';
@@ -19,8 +44,12 @@ import { trainDeepLinear } from '../../training/deepLinear.js';
 import { deepFineTunedSolution, frozenFirstLayerSolution, frozenRiskFloor } from '../../theory/shachaf/deep.js';
 import { exactRisk, fineTunedSolution } from '../../theory/shachaf/linear.js';
 import { createRng } from '../../numeric/rng.js';
-import { dot, relativeMaxDiff } from '../../numeric/matrix.js';
+import { dot, matVec, relativeMaxDiff } from '../../numeric/matrix.js';
 import type { JobOutput, JobType } from '../jobTypes.js';
+
+/** How the fine-tuned network's end point is reached (the `--solver` of the shachaf-* deep figures). */
+export const DEEP_SOLVERS = ['flow', 'gd', 'closed-form'] as const;
+export type DeepSolver = (typeof DEEP_SOLVERS)[number];
 
 export const deepLinearFineTuneParams = z
   .object({
@@ -41,7 +70,8 @@ export const deepLinearFineTuneParams = z
       .default({ kind: 'balanced' }),
     training: z
       .object({
-        method: z.enum(['flow', 'gd']).default('flow'),
+        /** Solver: gradient flow, GD, or the closed-form limit without training (see the module comment). */
+        method: z.enum(DEEP_SOLVERS).default('flow'),
         lrFactor: numAbove(0, 2).default(0.5),
         tol: numAbove(0, 1e-2).optional(),
         maxIterations: intIn(1, 1e9).default(2_000_000),
@@ -61,6 +91,26 @@ export const deepLinearFineTuneParams = z
     if (p.hiddenWidths && L !== Infinity && p.hiddenWidths.length !== L - 1)
       ctx.addIssue({ code: 'custom', path: ['hiddenWidths'], message: `expected depth − 1 = ${L - 1} widths` });
     if (L === Infinity && p.training.frozen.length > 0) ctx.addIssue({ code: 'custom', path: ['training', 'frozen'], message: 'the L = ∞ limit is theory only (no frozen layers)' });
+    if (p.training.method === 'closed-form') {
+      const use = 'with training.method "closed-form"';
+      if (L === Infinity) {
+        ctx.addIssue({ code: 'custom', path: ['depth'], message: `expected an integer depth ${use}: L = ∞ is theory only (no network is fine-tuned; use training.method "flow", which reports the theory.* metrics alone)` });
+      }
+      if (p.init.kind !== 'balanced') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['init', 'kind'],
+          message: `expected "balanced" ${use}: a network pretrained from a small random initialisation is balanced only up to its initial scale, so the κ_L solution is an approximation there; use training.method "flow" or "gd"`,
+        });
+      }
+      if (L !== Infinity && freezeRegime(L, p.training.frozen) === 'other') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['training', 'frozen'],
+          message: `expected [] (all layers trained), a list containing 1 (W₁ frozen) or [2, …, ${L}] (only W₁ trained) ${use}: no closed form is known for [${p.training.frozen.join(', ')}]; use training.method "flow" or "gd"`,
+        });
+      }
+    }
   });
 
 export type DeepLinearFineTuneParams = z.output<typeof deepLinearFineTuneParams>;
@@ -75,10 +125,26 @@ export function freezeRegime(L: number, frozen: readonly number[]): 'all' | 'fir
   return onlyFirst ? 'only-first' : 'other';
 }
 
+/**
+ * Where exact gradient flow from the balanced network ends, given the implicit-bias prediction of the freeze
+ * regime. With W_1 frozen, w = c θ_S and the K trained layers keep one common scale σ (balance between
+ * trained layers is conserved), so c ∝ σ^K: for K ≥ 2 the flow cannot take c through 0, and when the
+ * least-squares multiple c* is ≤ 0 it runs into the saddle w = 0 (`reached` false; see the module comment).
+ * For K = 1 the loss is quadratic in c and c* is reached whatever its sign.
+ */
+function closedFormEndPoint(predicted: Float64Array, thetaS: Float64Array, L: number, frozen: readonly number[], regime: ReturnType<typeof freezeRegime>): { w: Float64Array; reached: boolean } {
+  if (regime !== 'first-frozen') return { w: predicted, reached: true };
+  const trained = L - new Set(frozen).size;
+  const cStar = dot(predicted, thetaS) / dot(thetaS, thetaS);
+  if (trained >= 2 && !(cStar > 0)) return { w: new Float64Array(predicted.length), reached: false };
+  return { w: predicted, reached: true };
+}
+
 export const deepLinearFineTuneJob: JobType<typeof deepLinearFineTuneParams> = {
   name: 'deep-linear-finetune',
   version: 1,
-  description: 'Fine-tuning a deep linear network from a pretrained (balanced or really pretrained) network; exact risk and the implicit-bias prediction.',
+  description:
+    'Fine-tuning a deep linear network from a pretrained (balanced or really pretrained) network by gradient flow, GD or the closed-form limit; exact risk and the implicit-bias prediction.',
   schema: deepLinearFineTuneParams,
   run(params: DeepLinearFineTuneParams, seed: number): JobOutput {
     const { problem, training } = params;
@@ -109,6 +175,23 @@ export const deepLinearFineTuneJob: JobType<typeof deepLinearFineTuneParams> = {
     metrics['frozenFloorNormalized'] = metrics['frozenFloor'] / norm2;
     metrics['targetNorm2'] = norm2;
     if (L === Infinity) return { metrics, status: { converged: theoryConverged, iterations: 0, residual: 0 } };
+    if (training.method === 'closed-form') {
+      // the schema admits closed-form only with a balanced init, finite L and a freeze pattern with a prediction
+      if (!predicted) throw new Error(`deep-linear-finetune: no closed form for frozen layers [${training.frozen.join(', ')}]`);
+      const end = closedFormEndPoint(predicted, thetaS, L, training.frozen, regime);
+      const w = end.w;
+      const fit = matVec(data.x, w);
+      let rss = 0;
+      for (let i = 0; i < fit.length; i++) rss += (fit[i] - data.y[i]) ** 2;
+      const trainRmse = Math.sqrt(rss / data.x.rows);
+      const converged = theoryConverged && end.reached;
+      metrics['risk'] = exactRisk(inst.cov, w, thetaT);
+      metrics['normalizedRisk'] = metrics['risk'] / norm2;
+      metrics['iterations'] = 0;
+      metrics['trainRmse'] = trainRmse;
+      metrics['converged'] = converged ? 1 : 0;
+      return { metrics, status: { converged, iterations: 0, residual: trainRmse } };
+    }
 
     const widths = params.hiddenWidths ?? (Array(L - 1).fill(params.hiddenWidth) as number[]);
     let net: DeepLinearNet;

@@ -1,9 +1,11 @@
 /**
  * Figure `shachaf-linear-risk` (Shachaf et al. 2021, digest §3.2–3.3): population risk of the
  * fine-tuned and the from-scratch linear regressor against the number of target samples n, simulated
- * by gradient descent to convergence and predicted by theory, for isotropic, power-law and low-rank
- * input covariance, with a similar source (fine-tuning helps) and a dissimilar source (fine-tuning is
- * worse than scratch: negative transfer).
+ * and predicted by theory, for isotropic, power-law and low-rank input covariance, with a similar source
+ * (fine-tuning helps) and a dissimilar source (fine-tuning is worse than scratch: negative transfer).
+ * The simulated points come from the solver the user picks (`--solver`, job `linear-finetune`'s
+ * `training.solver`): full-batch GD to convergence (the default, as before the choice existed), or the
+ * closed form of its limit, θ_S + X⁺(y − Xθ_S) and X⁺y (digest §3.1), without iterating.
  */
 import type { JobSpec } from '../job.js';
 import type { FigureData, Series } from '../../plots/figure.js';
@@ -12,6 +14,35 @@ import { describeSpectrum } from '../../tasks/gaussianInputs.js';
 import { predictLinearRisk } from '../../theory/shachaf/predict.js';
 import { aggregateMetric, type FigurePreset, type PresetOptions, type ResultLookup } from './types.js';
 import type { SpectrumSpec } from '../../numeric/covariance.js';
+
+/** Solvers of the simulated points, the default first. */
+export const LINEAR_SOLVERS = ['gd', 'closed-form'] as const;
+type LinearSolver = (typeof LINEAR_SOLVERS)[number];
+
+function solverOf(o: Pick<PresetOptions, 'solver'>): LinearSolver {
+  const s = o.solver ?? LINEAR_SOLVERS[0];
+  if (!(LINEAR_SOLVERS as readonly string[]).includes(s)) throw new RangeError(`--solver: expected one of ${LINEAR_SOLVERS.join(', ')} (got "${s}")`);
+  return s as LinearSolver;
+}
+
+const SOLVER_LABEL: Record<LinearSolver, string> = { gd: 'GD', 'closed-form': 'closed form' };
+
+function solverText(solver: LinearSolver): string {
+  return solver === 'gd'
+    ? 'Simulation (--solver gd, the default): full-batch GD on (1/2n)‖Xw − y‖² from θ_S (fine-tune) and from 0 (scratch), fixed step 2/(λ_max + λ_min⁺), run until the ' +
+        'training residual falls below 1e-10 of its start or the residual is orthogonal to the data to that accuracy; '
+    : 'Simulation (--solver closed-form): no iterations; each seed’s predictor is the limit GD provably reaches on its data, θ_S + X⁺(y − Xθ_S) (fine-tune) and X⁺y (scratch); ';
+}
+
+function description(solver: LinearSolver): string {
+  return (
+    `d = ${D}, x ~ N(0, Σ) with Σ isotropic, power law λ_i = 1/i, or rank 40 with s² = 2.5 (identity eigenbasis); ` +
+    `θ_S ~ N(0, I/d), θ_T = α θ_S + ε ξ with ε = 0.5 and α = 1 (similar) or −0.5 (dissimilar: fine-tuning is worse than scratch); one fixed teacher pair per panel (instance seed 1); label noise σ = ${NOISE}. ` +
+    solverText(solver) +
+    'exact population risk (w − θ_T)ᵀΣ(w − θ_T), mean ± 2 s.e. over seeds. ' +
+    'Theory: exact expectation (isotropic, low rank; digest §3.3b–c) or the ridgeless deterministic equivalent (power law).'
+  );
+}
 
 const D = 100;
 const NOISE = 0.1;
@@ -33,30 +64,30 @@ function problem(spectrum: SpectrumSpec, teachers: (typeof TEACHERS)[number]['te
   return { d: D, n, covariance: { spectrum, basis: 'identity' }, teachers, noise: NOISE, instanceSeed: 1 };
 }
 
-function jobSpec(p: LinearProblemInput, seed: number): JobSpec {
-  return { type: 'linear-finetune', params: { problem: p, training: { solver: 'gd', tol: 1e-10 } }, seed };
+function jobSpec(p: LinearProblemInput, seed: number, solver: LinearSolver): JobSpec {
+  return { type: 'linear-finetune', params: { problem: p, training: { solver, tol: 1e-10 } }, seed };
 }
 
 export const shachafLinearRisk: FigurePreset = {
   id: 'shachaf-linear-risk',
   title: 'Fine-tuning vs scratch in linear regression: risk against n',
   paper: 'Shachaf, Brutzkus & Globerson (NeurIPS 2021), §3',
-  description:
-    `d = ${D}, x ~ N(0, Σ) with Σ isotropic, power law λ_i = 1/i, or rank 40 with s² = 2.5 (identity eigenbasis); ` +
-    `θ_S ~ N(0, I/d), θ_T = α θ_S + ε ξ with ε = 0.5 and α = 1 (similar) or −0.5 (dissimilar: fine-tuning is worse than scratch); one fixed teacher pair per panel (instance seed 1); label noise σ = ${NOISE}. ` +
-    'Simulation: full-batch GD on (1/2n)‖Xw − y‖² from θ_S (fine-tune) and from 0 (scratch), fixed step 2/(λ_max + λ_min⁺), run until the ' +
-    'training residual falls below 1e-10 of its start or the residual is orthogonal to the data to that accuracy; exact population risk (w − θ_T)ᵀΣ(w − θ_T), mean ± 2 s.e. over seeds. ' +
-    'Theory: exact expectation (isotropic, low rank; digest §3.3b–c) or the ridgeless deterministic equivalent (power law).',
+  description: description('gd') + ' Other solver: --solver closed-form (the limit GD reaches, without iterating).',
   defaultSeeds: 20,
   quickSeeds: 4,
-  jobs({ seeds, quick }: PresetOptions): JobSpec[] {
+  solvers: LINEAR_SOLVERS,
+  jobs(o: PresetOptions): JobSpec[] {
+    const { seeds, quick } = o;
+    const solver = solverOf(o);
     const specs: JobSpec[] = [];
     for (const spectrum of SPECTRA)
       for (const t of TEACHERS)
-        for (const n of nGrid(quick)) for (let s = 0; s < seeds; s++) specs.push(jobSpec(problem(spectrum, t.teachers, n), s));
+        for (const n of nGrid(quick)) for (let s = 0; s < seeds; s++) specs.push(jobSpec(problem(spectrum, t.teachers, n), s, solver));
     return specs;
   },
-  build(lookup: ResultLookup, { seeds, quick }: PresetOptions): FigureData {
+  build(lookup: ResultLookup, o: PresetOptions): FigureData {
+    const { seeds, quick } = o;
+    const solver = solverOf(o);
     const series: Series[] = [];
     const ns = nGrid(quick);
     const theoryNs = Array.from({ length: 95 }, (_, i) => i + 1);
@@ -85,7 +116,7 @@ export const shachafLinearRisk: FigurePreset = {
           const conv: boolean[] = [];
           const counts: number[] = [];
           for (const n of ns) {
-            const specs = Array.from({ length: seeds }, (_, s) => jobSpec(problem(spectrum, t.teachers, n), s));
+            const specs = Array.from({ length: seeds }, (_, s) => jobSpec(problem(spectrum, t.teachers, n), s, solver));
             const agg = aggregateMetric(lookup, specs, `${procedure}.risk`, `${procedure}.converged`);
             if (!agg) continue;
             xs.push(n);
@@ -95,11 +126,11 @@ export const shachafLinearRisk: FigurePreset = {
             counts.push(agg.n);
           }
           series.push({
-            name: `${label} (GD) · ${panel}`,
+            name: `${label} (${SOLVER_LABEL[solver]}) · ${panel}`,
             kind: 'simulation',
             panel,
             group: label,
-            params: { job: { type: 'linear-finetune', params: { problem: { ...problem(spectrum, t.teachers, 1), n: 'x.values' }, training: { solver: 'gd', tol: 1e-10 } } }, metric: `${procedure}.risk`, seeds: `0..${seeds - 1}` },
+            params: { job: { type: 'linear-finetune', params: { problem: { ...problem(spectrum, t.teachers, 1), n: 'x.values' }, training: { solver, tol: 1e-10 } } }, metric: `${procedure}.risk`, seeds: `0..${seeds - 1}` },
             x: { name: 'n', values: xs },
             y: { name: 'population risk', values: ys, stderr: se },
             converged: conv,
@@ -111,9 +142,9 @@ export const shachafLinearRisk: FigurePreset = {
     return {
       figure: this.id,
       title: this.title,
-      description: this.description,
+      description: description(solver),
       paper: this.paper,
-      params: { d: D, noise: NOISE, spectra: SPECTRA, teachers: TEACHERS, nGrid: ns, seeds },
+      params: { d: D, noise: NOISE, spectra: SPECTRA, teachers: TEACHERS, nGrid: ns, seeds, solver },
       series,
       plot: { xLabel: 'target samples n', yLabel: 'population risk (w − θ_T)ᵀΣ(w − θ_T)', yScale: 'log', columns: 2 },
       provenance: {},
