@@ -264,3 +264,51 @@ export function rankOneUpdateGemvT(w: usize, rows: i32, cols: i32, a: usize, ste
     }
   }
 }
+
+// One GD step of the diagonal network β = w⁺⊙v⁺ − w⁻⊙v⁻ from the unscaled gradient G = Xᵀr (twin of diagonalStep in
+// src/kernels/linear.ts; the same operations in the same order, so both kernels give identical numbers):
+// g = scale·G, w⁺ −= lr·g⊙v⁺, v⁺ −= lr·g⊙w⁺, w⁻ += lr·g⊙v⁻, v⁻ += lr·g⊙w⁻ (simultaneously), β = w⁺⊙v⁺ − w⁻⊙v⁻, acc += g.
+export function diagonalStep(wp: usize, vp: usize, wm: usize, vm: usize, beta: usize, acc: usize, g: usize, d: i32, scale: f64, lr: f64): void {
+  const d2 = d & ~1;
+  const sc = f64x2.splat(scale);
+  const lv = f64x2.splat(lr);
+  let i = 0;
+  for (; i < d2; i += 2) {
+    const o = (<usize>i) * 8;
+    const gi = f64x2.mul(sc, v128.load(g + o));
+    const step = f64x2.mul(lv, gi);
+    const a = v128.load(wp + o);
+    const b = v128.load(vp + o);
+    const c = v128.load(wm + o);
+    const e = v128.load(vm + o);
+    const a1 = f64x2.sub(a, f64x2.mul(step, b));
+    const b1 = f64x2.sub(b, f64x2.mul(step, a));
+    const c1 = f64x2.add(c, f64x2.mul(step, e));
+    const e1 = f64x2.add(e, f64x2.mul(step, c));
+    v128.store(wp + o, a1);
+    v128.store(vp + o, b1);
+    v128.store(wm + o, c1);
+    v128.store(vm + o, e1);
+    v128.store(beta + o, f64x2.sub(f64x2.mul(a1, b1), f64x2.mul(c1, e1)));
+    v128.store(acc + o, f64x2.add(v128.load(acc + o), gi));
+  }
+  for (; i < d; i++) {
+    const o = (<usize>i) * 8;
+    const gi = scale * load<f64>(g + o);
+    const step = lr * gi;
+    const a = load<f64>(wp + o);
+    const b = load<f64>(vp + o);
+    const c = load<f64>(wm + o);
+    const e = load<f64>(vm + o);
+    const a1 = a - step * b;
+    const b1 = b - step * a;
+    const c1 = c + step * e;
+    const e1 = e + step * c;
+    store<f64>(wp + o, a1);
+    store<f64>(vp + o, b1);
+    store<f64>(wm + o, c1);
+    store<f64>(vm + o, e1);
+    store<f64>(beta + o, a1 * b1 - c1 * e1);
+    store<f64>(acc + o, load<f64>(acc + o) + gi);
+  }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../src/numeric/rng.js';
-import { gemv, gemvT, rankOneUpdateGemvT, residualAndGradient, axpyInPlace } from '../src/kernels/linear.js';
+import { diagonalStep, gemv, gemvT, rankOneUpdateGemvT, residualAndGradient, axpyInPlace } from '../src/kernels/linear.js';
 import { createWasmWorkspace } from '../src/kernels/wasm.js';
 import { curvatureRange, gradientDescentLeastSquares, largestCurvature } from '../src/training/gd.js';
 
@@ -120,6 +120,33 @@ describe('WebAssembly SIMD kernels against their TypeScript twins', () => {
       gemvT(wJs, rows, cols, v, g0);
       rankOneUpdateGemvT(wJs, rows, cols, a, 0, h, v, outJs);
       expect(Array.from(outJs)).toEqual(Array.from(g0));
+    });
+  }
+
+  for (const d of [1, 2, 7, 64]) {
+    it(`diagonal-network step gives the same numbers as its twin and as the definition (d=${d})`, () => {
+      const rng = createRng(d, 'evaluation');
+      const fresh = () => Array.from({ length: 5 }, () => rng.fillNormal(new Float64Array(d)));
+      const init = fresh();
+      const g = rng.fillNormal(new Float64Array(d));
+      const [scale, lr] = [0.3, 0.7];
+      const [wp, vp, wm, vm, acc] = init.map((a) => Float64Array.from(a));
+      const beta = new Float64Array(d);
+      diagonalStep(wp, vp, wm, vm, beta, acc, g, d, scale, lr);
+      for (let i = 0; i < d; i++) {
+        const gi = scale * g[i];
+        const [a, b, c, e] = [init[0][i], init[1][i], init[2][i], init[3][i]];
+        expect(wp[i]).toBe(a - lr * gi * b);
+        expect(vm[i]).toBe(e + lr * gi * c);
+        expect(beta[i]).toBeCloseTo(wp[i] * vp[i] - wm[i] * vm[i], 14);
+        expect(acc[i]).toBe(init[4][i] + gi);
+      }
+      const ws = createWasmWorkspace(8 * d)!;
+      const arrs = init.map((a) => ws.alloc(d, a));
+      const B = ws.alloc(d);
+      ws.diagonalStep(arrs[0], arrs[1], arrs[2], arrs[3], B, arrs[4], ws.alloc(d, g), d, scale, lr);
+      [wp, vp, wm, vm, acc].forEach((a, k) => expect(Array.from(arrs[k].view)).toEqual(Array.from(a)));
+      expect(Array.from(B.view)).toEqual(Array.from(beta));
     });
   }
 

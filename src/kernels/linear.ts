@@ -179,6 +179,43 @@ export function rankOneUpdateGemvT(
   }
 }
 
+/**
+ * One GD step of the diagonal network β = w⁺⊙v⁺ − w⁻⊙v⁻ (Anguita et al. §2) from the unscaled gradient G = Xᵀr:
+ * g = scale·G; w⁺ −= lr·g⊙v⁺, v⁺ −= lr·g⊙w⁺, w⁻ += lr·g⊙v⁻, v⁻ += lr·g⊙w⁻ (simultaneous); β = w⁺⊙v⁺ − w⁻⊙v⁻;
+ * acc += g (the fixed-point test's running sum). All arrays have length d and are updated in place.
+ */
+export function diagonalStep(
+  wp: Float64Array,
+  vp: Float64Array,
+  wm: Float64Array,
+  vm: Float64Array,
+  beta: Float64Array,
+  acc: Float64Array,
+  g: Float64Array,
+  d: number,
+  scale: number,
+  lr: number,
+): void {
+  for (let i = 0; i < d; i++) {
+    const gi = scale * g[i];
+    const step = lr * gi;
+    const a = wp[i];
+    const b = vp[i];
+    const c = wm[i];
+    const e = vm[i];
+    const a1 = a - step * b;
+    const b1 = b - step * a;
+    const c1 = c + step * e;
+    const e1 = e + step * c;
+    wp[i] = a1;
+    vp[i] = b1;
+    wm[i] = c1;
+    vm[i] = e1;
+    beta[i] = a1 * b1 - c1 * e1;
+    acc[i] += gi;
+  }
+}
+
 /** w ← w − step · g. */
 export function axpyInPlace(w: Float64Array, step: number, g: Float64Array): void {
   for (let j = 0; j < w.length; j++) w[j] -= step * g[j];

@@ -15,6 +15,7 @@ interface KernelExports {
   gemv(a: number, rows: number, cols: number, x: number, out: number): void;
   residualAndGradient(x: number, n: number, d: number, w: number, y: number, r: number, g: number): number;
   rankOneUpdateGemvT(w: number, rows: number, cols: number, a: number, step: number, h: number, v: number, out: number): void;
+  diagonalStep(wp: number, vp: number, wm: number, vm: number, beta: number, acc: number, g: number, d: number, scale: number, lr: number): void;
 }
 
 let cached: WebAssembly.Module | null | undefined;
@@ -93,6 +94,11 @@ export class WasmWorkspace {
   /** W ← W − step · a hᵀ and out = Wᵀ v in one pass (see `rankOneUpdateGemvT` in ./linear.ts). */
   rankOneUpdateGemvT(w: WasmArray, rows: number, cols: number, a: WasmArray, step: number, h: WasmArray, v: WasmArray, out: WasmArray): void {
     this.kernels.rankOneUpdateGemvT(w.ptr, rows, cols, a.ptr, step, h.ptr, v.ptr, out.ptr);
+  }
+
+  /** One diagonal-network GD step in place (see `diagonalStep` in ./linear.ts). */
+  diagonalStep(wp: WasmArray, vp: WasmArray, wm: WasmArray, vm: WasmArray, beta: WasmArray, acc: WasmArray, g: WasmArray, d: number, scale: number, lr: number): void {
+    this.kernels.diagonalStep(wp.ptr, vp.ptr, wm.ptr, vm.ptr, beta.ptr, acc.ptr, g.ptr, d, scale, lr);
   }
 }
 

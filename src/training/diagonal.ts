@@ -62,7 +62,7 @@
  */
 import type { Mat } from '../numeric/matrix.js';
 import { dopri5 } from '../numeric/ode.js';
-import { residualAndGradient } from '../kernels/linear.js';
+import { diagonalStep, residualAndGradient } from '../kernels/linear.js';
 import { checkKernelChoice, type KernelChoice, workspaceFor } from '../kernels/wasm.js';
 import { type DiagonalNet, cLambdaInit, cloneDiagonal, diagonalBeta, invariantDrift } from '../models/diagonal.js';
 
@@ -200,16 +200,20 @@ interface Pass {
   readonly beta: Float64Array;
   /** Xᵀr after `run` (without the 2/n factor). */
   readonly g: Float64Array;
+  /** The four weight vectors and the fixed-point test's Σg, in the same memory as the kernels (GD's working copy). */
+  readonly weights: { wp: Float64Array; vp: Float64Array; wm: Float64Array; vm: Float64Array; acc: Float64Array };
   readonly kernel: 'js' | 'wasm';
   /** One fused pass; returns ‖r‖². With `zeroLabels` it computes XᵀXβ instead (power iteration). */
   run(zeroLabels?: boolean): number;
+  /** One GD step of `weights` from `g` (`diagonalStep`), writing β. */
+  step(scale: number, lr: number): void;
   count: number;
 }
 
 function makePass(x: Mat, y: ArrayLike<number>, kernel: DiagonalKernel): Pass {
   const { rows: n, cols: d, data } = x;
   // A problem too large for one 32-bit linear memory (n·d ≳ 5·10⁸): 'auto' falls back to TypeScript.
-  const ws = workspaceFor(kernel, n * d + 2 * d + 3 * n, `an ${n}×${d} problem`);
+  const ws = workspaceFor(kernel, n * d + 7 * d + 3 * n, `an ${n}×${d} problem`);
   if (ws) {
     const X = ws.alloc(n * d, data);
     const B = ws.alloc(d);
@@ -217,15 +221,18 @@ function makePass(x: Mat, y: ArrayLike<number>, kernel: DiagonalKernel): Pass {
     const Z = ws.alloc(n);
     const R = ws.alloc(n);
     const G = ws.alloc(d);
+    const [WP, VP, WM, VM, ACC] = [0, 1, 2, 3, 4].map(() => ws.alloc(d));
     const pass: Pass = {
       beta: B.view,
       g: G.view,
+      weights: { wp: WP.view, vp: VP.view, wm: WM.view, vm: VM.view, acc: ACC.view },
       kernel: 'wasm',
       count: 0,
       run: (zeroLabels = false) => {
         pass.count++;
         return ws.residualAndGradient(X, n, d, B, zeroLabels ? Z : Y, R, G);
       },
+      step: (scale, lr) => ws.diagonalStep(WP, VP, WM, VM, B, ACC, G, d, scale, lr),
     };
     return pass;
   }
@@ -234,15 +241,18 @@ function makePass(x: Mat, y: ArrayLike<number>, kernel: DiagonalKernel): Pass {
   const r = new Float64Array(n);
   const yy = Float64Array.from(y);
   const zero = new Float64Array(n);
+  const weights = { wp: new Float64Array(d), vp: new Float64Array(d), wm: new Float64Array(d), vm: new Float64Array(d), acc: new Float64Array(d) };
   const pass: Pass = {
     beta,
     g,
+    weights,
     kernel: 'js',
     count: 0,
     run: (zeroLabels = false) => {
       pass.count++;
       return residualAndGradient(data, n, d, beta, zeroLabels ? zero : yy, r, g);
     },
+    step: (scale, lr) => diagonalStep(weights.wp, weights.vp, weights.wm, weights.vm, beta, weights.acc, g, d, scale, lr),
   };
   return pass;
 }
@@ -294,14 +304,17 @@ export function trainDiagonalGD(net0: DiagonalNet, x: Mat, y: ArrayLike<number>,
 
   const start = performance.now();
   const { rows: n, cols: d } = x;
-  const net = cloneDiagonal(net0);
-  const { wp, vp, wm, vm } = net;
   const pass = makePass(x, y, kernel);
+  // The working copy of the weights lives with the kernels (wasm memory or plain arrays); copied out at the end.
+  const { wp, vp, wm, vm, acc } = pass.weights; // acc: Σ_window g_i (mirror displacement / −lr)
+  wp.set(net0.wp);
+  vp.set(net0.vp);
+  wm.set(net0.wm);
+  vm.set(net0.vm);
   const beta = pass.beta;
   const G = pass.g;
   for (let i = 0; i < d; i++) beta[i] = wp[i] * vp[i] - wm[i] * vm[i];
   const betaPrev = beta.slice();
-  const acc = new Float64Array(d); // Σ_window g_i (mirror displacement / −lr)
   const scale = 2 / n;
 
   let rss = pass.run();
@@ -311,6 +324,7 @@ export function trainDiagonalGD(net0: DiagonalNet, x: Mat, y: ArrayLike<number>,
 
   const finish = (stop: DiagonalStop, iterations: number): DiagonalTrainResult => {
     const wallMs = performance.now() - start;
+    const net: DiagonalNet = { d: net0.d, wp: wp.slice(), vp: vp.slice(), wm: wm.slice(), vm: vm.slice() };
     const outBeta = diagonalBeta(net);
     return {
       net,
@@ -361,24 +375,7 @@ export function trainDiagonalGD(net0: DiagonalNet, x: Mat, y: ArrayLike<number>,
     }
     if (it >= maxIterations) return finish('max-iterations', it);
     // One GD step on all four weight vectors (simultaneous update), then β.
-    for (let i = 0; i < d; i++) {
-      const gi = scale * G[i];
-      const step = lr * gi;
-      const a = wp[i];
-      const b = vp[i];
-      const c = wm[i];
-      const e = vm[i];
-      const a1 = a - step * b;
-      const b1 = b - step * a;
-      const c1 = c + step * e;
-      const e1 = e + step * c;
-      wp[i] = a1;
-      vp[i] = b1;
-      wm[i] = c1;
-      vm[i] = e1;
-      beta[i] = a1 * b1 - c1 * e1;
-      acc[i] += gi;
-    }
+    pass.step(scale, lr);
     rss = pass.run();
   }
 }
