@@ -16,8 +16,8 @@
 // with the instance, so this is an estimate; its spread is in the JSON.
 //
 //   node bench/figure-shachaf.mjs [--instances 2] [--lr 0.002] [--cap 60] [--workers 1[,2]] [--figure-timeout 1800]
-//     [--skip-figure]        (after npm run build)
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+//     [--skip-figure] [--keep]        (after npm run build; --keep leaves the temporary folders in place)
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -31,7 +31,7 @@ import { deepFineTunedSolution } from '../dist/theory/shachaf/deep.js';
 import { intList, reproduceFigure, round, solversOf, storedRuns } from './common.mjs';
 
 const str = { type: 'string' };
-const { values } = parseArgs({ options: { instances: str, lr: str, cap: str, workers: str, 'figure-timeout': str, 'skip-figure': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { instances: str, lr: str, cap: str, workers: str, 'figure-timeout': str, 'skip-figure': { type: 'boolean' }, keep: { type: 'boolean' } } });
 const figure = 'shachaf-depth';
 const preset = shachafDepth;
 const instances = Number(values.instances ?? 2);
@@ -228,4 +228,6 @@ writeFileSync(join(outDir, 'figure-shachaf.json'), JSON.stringify({
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadavg_start: loadStart, loadavg_end: loadavg().map((x) => round(x, 2)) },
   seconds: Math.round((Date.now() - started) / 1000), createdAt: new Date().toISOString(),
 }, null, 1));
+// The data points and each reproduce run's output folder (its results database) are temporary.
+if (!values.keep) for (const dir of [root, ...figureRuns.map((r) => r.out)]) rmSync(dir, { recursive: true, force: true });
 console.log(`wrote bench/results/figure-shachaf.json (${Math.round((Date.now() - started) / 1000)} s)`);

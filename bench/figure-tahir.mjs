@@ -16,8 +16,8 @@
 //
 //   node bench/figure-tahir.mjs [--figure tahir-ft-phase] [--points all|quick] [--cap 120] [--workers 1[,2]]
 //     [--solvers implicit-bias,gd,…|none] [--whole implicit-bias,closed-form] [--sample-gammas 0.2,0.9,1.5] [--sample-cap 30] [--replica-gammas 0.2,0.9,1.5]
-//     [--figure-timeout 1800]        (after npm run build)
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+//     [--figure-timeout 1800] [--keep]        (after npm run build; --keep leaves the temporary folders in place)
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -33,7 +33,7 @@ import { intList, reproduceFigure, round, solversOf, storedRuns } from './common
 
 const str = { type: 'string' };
 const { values } = parseArgs({
-  options: { figure: str, points: str, solvers: str, cap: str, workers: str, whole: str, 'sample-gammas': str, 'sample-cap': str, 'replica-gammas': str, 'figure-timeout': str, child: str },
+  options: { figure: str, points: str, solvers: str, cap: str, workers: str, whole: str, 'sample-gammas': str, 'sample-cap': str, 'replica-gammas': str, 'figure-timeout': str, child: str, keep: { type: 'boolean' } },
 });
 
 // Child mode: one sampled job of a solver that is too slow for the whole figure; the pretrained network is built
@@ -369,11 +369,15 @@ console.log('NumPy ÷ ftlab > 1: ftlab faster. A capped run makes its time a low
 const outDir = new URL('./results/', import.meta.url).pathname;
 mkdirSync(outDir, { recursive: true });
 const strip = (r) => ({ ...r });
-writeFileSync(join(outDir, 'figure-tahir.json'), JSON.stringify({
+// One file per figure: figure-tahir.json (tahir-ft-phase, what run.mjs reads), figure-tahir-lt-phase.json.
+const jsonName = figure === 'tahir-ft-phase' ? 'figure-tahir.json' : `figure-tahir-${figure.replace('tahir-', '')}.json`;
+writeFileSync(join(outDir, jsonName), JSON.stringify({
   figure, d, cells, jobs: figJobs.length, seeds, cap, sample_cap: sampleCap, tolerance: TOL, solvers: solvers.map((s) => s ?? 'default'),
   numpy: { pretrain: npPre, fine_tune_s: npFt, linear_transfer_s: npLt, scratch_s: npSc, scratch_per_cell_s: npScPerTheta, total_s: numpyTotal, total_scratch_per_cell_s: numpyTotalPerTheta, lower_bound: npLower, w0_rel_to_ftlab: rel(w0Numpy, pre.w0) },
   ftlab_figure_runs: figureRuns, ftlab_sampled: sampled, totals: total, rows: rows.map(strip),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadavg_start: loadStart, loadavg_end: loadavg().map((x) => round(x, 2)) },
   seconds: Math.round((Date.now() - started) / 1000), createdAt: new Date().toISOString(),
 }, null, 1));
-console.log(`wrote bench/results/figure-tahir.json (${Math.round((Date.now() - started) / 1000)} s)`);
+// The data points and each reproduce run's output folder (its results database) are temporary.
+if (!values.keep) for (const dir of [root, ...figureRuns.map((r) => r.out)]) rmSync(dir, { recursive: true, force: true });
+console.log(`wrote bench/results/${jsonName} (${Math.round((Date.now() - started) / 1000)} s)`);
