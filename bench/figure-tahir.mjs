@@ -321,7 +321,7 @@ const sampledTotals = Object.fromEntries(Object.entries(sampled).map(([s, list])
 // Report.
 const f = (x, dg = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(dg));
 const e = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toExponential(1));
-const p4 = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toPrecision(4));
+const p4 = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(3) : x.toPrecision(4));
 console.log(`\n${figure} at d = ${d} (${figJobs.length} jobs × ${thetas.length} θ = ${cells} cells, ${seeds} instances), sample points at instance 0; NumPy single-threaded, cap ${cap} s per run`);
 console.log(`NumPy pretraining: ${npPre.wall_s.toFixed(2)} s (${npPre.steps} steps, ${npPre.stop}); its w₀ is ${e(rel(w0Numpy, pre.w0))} (relative) from ftlab's, which both sides fine-tune from`);
 console.log('\nPer point: seconds (steps, stop); ftlab IB = the figure run\'s job time ÷ its θ count (per cell); ftlab GD = ftlab\'s trainDeepLinear with the recipe, NumPy\'s step counts');
@@ -333,9 +333,10 @@ for (const r of rows) {
   );
 }
 console.log(`\nAgreement with ftlab's implicit-bias limits (the figure's values): risks ‖β − β_t‖² and relative end-point distance ‖β_NumPy − β_IB‖/‖β_IB‖ (agree: all three < ${TOL})`);
-console.log(`${'point'.padEnd(26)}${'R_ft NumPy / IB'.padStart(22)}${'R_sc NumPy / IB'.padStart(22)}${'R_lt(0.1) NumPy / IB'.padStart(24)}${'Δ ft'.padStart(9)}${'Δ sc'.padStart(9)}${'Δ lt'.padStart(9)}  agree`);
+const pair = (a, b, w) => ` ${`${p4(a)} / ${p4(b)}`.padStart(w - 1)}`; // a leading space even when the numbers are long
+console.log(`${'point'.padEnd(26)}${'R_ft NumPy / IB'.padStart(24)}${'R_sc NumPy / IB'.padStart(24)}${'R_lt(0.1) NumPy / IB'.padStart(24)}${'Δ ft'.padStart(9)}${'Δ sc'.padStart(9)}${'Δ lt'.padStart(9)}  agree`);
 for (const r of rows) {
-  console.log(`${r.point.padEnd(26)}${`${p4(r.risk_ft.numpy)} / ${p4(r.risk_ft.ib)}`.padStart(22)}${`${p4(r.risk_sc.numpy)} / ${p4(r.risk_sc.ib)}`.padStart(22)}${`${p4(r.risk_lt01.numpy)} / ${p4(r.risk_lt01.ib)}`.padStart(24)}${e(r.rel_ft).padStart(9)}${e(r.rel_sc).padStart(9)}${e(r.rel_lt).padStart(9)}  ${r.agree ? 'yes' : 'no'}`);
+  console.log(`${r.point.padEnd(26)}${pair(r.risk_ft.numpy, r.risk_ft.ib, 24)}${pair(r.risk_sc.numpy, r.risk_sc.ib, 24)}${pair(r.risk_lt01.numpy, r.risk_lt01.ib, 24)}${e(r.rel_ft).padStart(9)}${e(r.rel_sc).padStart(9)}${e(r.rel_lt).padStart(9)}  ${r.agree ? 'yes' : 'no'}`);
 }
 const figMismatch = rows.filter((r) => r.risk_ft.figure !== null && (Math.abs(r.risk_ft.figure - r.risk_ft.ib) > 1e-12 * Math.max(1, r.risk_ft.ib) || Math.abs(r.risk_sc.figure - r.risk_sc.ib) > 1e-12 * Math.max(1, r.risk_sc.ib)));
 if (storeRuns) console.log(`The figure's stored risks equal these implicit-bias values at ${rows.length - figMismatch.length}/${rows.length} points (to 1e-12).`);
