@@ -77,7 +77,8 @@ points.forEach((p, i) => {
 });
 const rows = points.map((p, i) => {
   const np = numpy[i];
-  const beta = new Float64Array(readFileSync(join(p.folder, 'beta_numpy.f64')).buffer.slice(0));
+  // A copy: for files under 4 KiB (d < 512) readFileSync hands back a view into a shared pool, not a buffer of its own.
+  const beta = new Float64Array(Uint8Array.from(readFileSync(join(p.folder, 'beta_numpy.f64'))).buffer);
   return {
     point: p.label,
     n: p.n,

@@ -4,12 +4,14 @@
 //   diagonal-gd     trainDiagonalGD on a diagonal linear network (d=5000, n=250 and 1500),
 //   deep-linear-gd  trainDeepLinear GD on a deep linear network (L=2, 3; d=500, n=250, width 500),
 // with the ratios ftlab/NumPy, then the worker-pool speed-up of one figure sweep (pool-speedup).
+// Optional, only with --only (long: whole figures at the papers' sizes): figure-tahir (≈ 17 min) and figure-shachaf
+// (≈ 3 min), each printing its own tables (bench/figure-*.mjs with their defaults).
 // Writes bench/results/<name>.json per benchmark and bench/results/summary.json.
 // Flags: --only <name[,name]>  --repeats (every per-step benchmark; default: each one's own)  --d --n --steps
 // (gd-linear only)  --pool-repeats (pool-speedup runs per worker count, default 3)  --pool-figure (default
 // anguita-fig3-sim).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,8 +30,11 @@ const BENCHES = {
   'diagonal-gd': { js: 'diagonal-gd.mjs', py: 'diagonal_gd.py', sanity: (r) => r.final_mse, sanityName: 'train MSE after K steps' },
   'deep-linear-gd': { js: 'deep-linear-gd.mjs', py: 'deep_linear_gd.py', sanity: (r) => r.final_rmse, sanityName: 'train RMSE after K steps' },
   'pool-speedup': { js: 'pool-speedup.mjs', pool: true },
+  // Whole-figure benchmarks against the papers' NumPy recipes: not in the default run.
+  'figure-tahir': { js: 'figure-tahir.mjs', figure: true, optional: true },
+  'figure-shachaf': { js: 'figure-shachaf.mjs', figure: true, optional: true },
 };
-const only = values.only ? values.only.split(',').filter(Boolean) : Object.keys(BENCHES);
+const only = values.only ? values.only.split(',').filter(Boolean) : Object.keys(BENCHES).filter((k) => !BENCHES[k].optional);
 for (const name of only) {
   if (BENCHES[name]) continue;
   console.error(`bench/run.mjs: --only: unknown benchmark "${name}" (expected ${Object.keys(BENCHES).join(', ')})`);
@@ -62,10 +67,26 @@ const started = Date.now();
 const rows = []; // the per-step table
 let pool = null;
 const written = [];
+const figures = []; // whole-figure benchmarks: their totals
 
 for (const name of only) {
   const b = BENCHES[name];
   const flags = b.flags ? b.flags() : values.repeats ? ['--repeats', values.repeats] : [];
+  if (b.figure) {
+    // The script runs NumPy itself and prints its own tables; its totals come back through its JSON file.
+    const t0 = Date.now();
+    const p = spawnSync(process.execPath, [here(`./${b.js}`)], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (p.status !== 0) {
+      console.error(`[bench] ${name} failed (exit ${p.status})`);
+      continue;
+    }
+    console.error(`[bench] ${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const out = here(`./results/${name}.json`);
+    const res = JSON.parse(readFileSync(out, 'utf8'));
+    figures.push({ bench: name, figure: res.figure, totals: res.totals });
+    written.push(out);
+    continue;
+  }
   if (b.pool) {
     const lines = bench(name, process.execPath, [here(`./${b.js}`), ...(values['pool-repeats'] ? ['--repeats', values['pool-repeats']] : []), ...(values['pool-figure'] ? ['--figure', values['pool-figure']] : [])]);
     const summary = lines.find((l) => l.summary);
@@ -136,7 +157,11 @@ if (pool?.summary) {
   console.log('util = (user + sys CPU s) / (wall s × cores), whole CLI process; sweep s = the job phase only (figure provenance.wallSeconds);');
   console.log(`speed-up = median time with ${Object.keys(s.per_workers)[0]} worker(s) ÷ median time with N; "load before" = 1-min load average (other processes distort these numbers)`);
 }
+if (figures.length > 0) {
+  console.log('\nWhole figures: ftlab against the NumPy recipe (ratio = NumPy s ÷ ftlab s; > 1: ftlab faster; see each table above)');
+  for (const f of figures) for (const t of f.totals) console.log(`${f.figure.padEnd(16)}${t.ftlab.padEnd(46)}${`${t.lower_bound ? '≥ ' : ''}${fmt(t.s)}`.padStart(12)} s${`${fmt(t.ratio)}×`.padStart(12)}`);
+}
 machine.loadavg_end = os.loadavg().map((x) => Math.round(x * 100) / 100);
 const summaryOut = here('./results/summary.json');
-writeFileSync(summaryOut, JSON.stringify({ date: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), machine, table: rows, pool: pool?.summary ?? null }, null, 2) + '\n');
+writeFileSync(summaryOut, JSON.stringify({ date: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), machine, table: rows, pool: pool?.summary ?? null, figures }, null, 2) + '\n');
 console.log(`\nwrote ${[...written, summaryOut].join(', ')} (${Math.round((Date.now() - started) / 1000)} s)`);
