@@ -122,3 +122,23 @@ export async function storedRuns(out) {
   db.close();
   return runs;
 }
+
+/**
+ * Run a figure's NumPy recipe (`bench/<script>` with the sample-point folder and the per-point cap in seconds) with
+ * single-threaded BLAS; exits the process with its stderr on failure. Returns its JSON lines, parsed.
+ */
+export function runNumpyRecipe(script, root, cap) {
+  const py = spawnSync(process.env.PYTHON ?? 'python3', [new URL(`./${script}`, import.meta.url).pathname, root, String(cap)], {
+    encoding: 'utf8',
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    maxBuffer: 1 << 26,
+  });
+  if (py.status !== 0) {
+    console.error(py.stderr);
+    process.exit(1);
+  }
+  return py.stdout.trim().split('\n').map((l) => JSON.parse(l));
+}
+
+/** A float64 file as its own array (a copy: readFileSync may hand back a view into a shared pool for small files). */
+export const readF64 = (path) => new Float64Array(Uint8Array.from(readFileSync(path)).buffer);

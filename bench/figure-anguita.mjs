@@ -8,15 +8,15 @@
 // test error (1/d)‖β − β*‖² of each, and the distance between the NumPy end point and the implicit-bias solution.
 //
 //   node bench/figure-anguita.mjs [--d 5000] [--cap 300] [--points all|quick]   (after npm run build)
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { drawFourGroupTeachers, drawScaledGaussianInputs, noisyLabels, parameterMse } from '../dist/tasks/sparseTeachers.js';
 import { endOfPretraining, reinitialise, invariants } from '../dist/models/diagonal.js';
 import { solveImplicitBias } from '../dist/theory/anguita/implicitBias.js';
 import { trainDiagonalGD } from '../dist/training/diagonal.js';
+import { readF64, runNumpyRecipe } from './common.mjs';
 
 const { values } = parseArgs({ options: { d: { type: 'string' }, cap: { type: 'string' }, points: { type: 'string' }, out: { type: 'string' } } });
 const d = Number(values.d ?? 5000);
@@ -57,16 +57,7 @@ for (const s of SETTINGS) {
   }
 }
 
-const py = spawnSync(process.env.PYTHON ?? 'python3', [new URL('./figure_anguita.py', import.meta.url).pathname, root, String(cap)], {
-  encoding: 'utf8',
-  env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
-  maxBuffer: 1 << 26,
-});
-if (py.status !== 0) {
-  console.error(py.stderr);
-  process.exit(1);
-}
-const numpy = py.stdout.trim().split('\n').map((l) => JSON.parse(l));
+const numpy = runNumpyRecipe('figure_anguita.py', root, cap);
 // ftlab GD with the same recipe, after NumPy: where the NumPy run hit the cap, ftlab stops at the same step count,
 // so the two times compare the same work.
 points.forEach((p, i) => {
@@ -78,7 +69,7 @@ points.forEach((p, i) => {
 const rows = points.map((p, i) => {
   const np = numpy[i];
   // A copy: for files under 4 KiB (d < 512) readFileSync hands back a view into a shared pool, not a buffer of its own.
-  const beta = new Float64Array(Uint8Array.from(readFileSync(join(p.folder, 'beta_numpy.f64'))).buffer);
+  const beta = readF64(join(p.folder, 'beta_numpy.f64'));
   return {
     point: p.label,
     n: p.n,

@@ -17,10 +17,9 @@
 //
 //   node bench/figure-shachaf.mjs [--instances 2] [--lr 0.002] [--cap 60] [--workers 1[,2]] [--figure-timeout 1800]
 //     [--skip-figure] [--keep]        (after npm run build; --keep leaves the temporary folders in place)
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { shachafDepth } from '../dist/experiments/presets/shachafDeep.js';
 import { deepLinearFineTuneParams } from '../dist/experiments/jobs/deepLinearFineTune.js';
@@ -28,7 +27,7 @@ import { linearInstance, sampleLinearData } from '../dist/tasks/linearTeachers.j
 import { balancedRankOne } from '../dist/models/deepLinear.js';
 import { trainDeepLinear } from '../dist/training/deepLinear.js';
 import { deepFineTunedSolution } from '../dist/theory/shachaf/deep.js';
-import { intList, reproduceFigure, round, solversOf, storedRuns } from './common.mjs';
+import { intList, readF64, reproduceFigure, round, runNumpyRecipe, solversOf, storedRuns } from './common.mjs';
 
 const str = { type: 'string' };
 const { values } = parseArgs({ options: { instances: str, lr: str, cap: str, workers: str, 'figure-timeout': str, 'skip-figure': { type: 'boolean' }, keep: { type: 'boolean' } } });
@@ -82,18 +81,7 @@ log(`${points.length} sample points written to ${root}`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // NumPy recipe, single-threaded BLAS.
-const py = spawnSync(process.env.PYTHON ?? 'python3', [new URL('./figure_shachaf.py', import.meta.url).pathname, root, String(cap)], {
-  encoding: 'utf8',
-  env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
-  maxBuffer: 1 << 26,
-});
-if (py.status !== 0) {
-  console.error(py.stderr);
-  process.exit(1);
-}
-const npRows = py.stdout.trim().split('\n').map((l) => JSON.parse(l));
-// A copy: readFileSync may hand back a view into a shared pool (small files), not a buffer of its own.
-const readF64 = (path) => new Float64Array(Uint8Array.from(readFileSync(path)).buffer);
+const npRows = runNumpyRecipe('figure_shachaf.py', root, cap);
 const sq = (a, b) => a.reduce((s, v, i) => s + (v - (b ? b[i] : 0)) ** 2, 0);
 const rel = (a, b) => Math.sqrt(sq(a, b) / Math.max(sq(b), 1e-300));
 points.forEach((p, i) => {

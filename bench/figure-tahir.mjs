@@ -17,10 +17,10 @@
 //   node bench/figure-tahir.mjs [--figure tahir-ft-phase] [--points all|quick] [--cap 120] [--workers 1[,2]]
 //     [--solvers implicit-bias,gd,…|none] [--whole implicit-bias,closed-form] [--sample-gammas 0.2,0.9,1.5] [--sample-cap 30] [--replica-gammas 0.2,0.9,1.5]
 //     [--figure-timeout 1800] [--keep]        (after npm run build; --keep leaves the temporary folders in place)
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { TAHIR_DEEP_PRESETS } from '../dist/experiments/presets/tahirDeep.js';
 import { tahirTransferParams, pretrainFor, runTahirTransfer } from '../dist/experiments/jobs/tahirTransfer.js';
@@ -29,7 +29,7 @@ import { smallInit, fineTuneLimit, scratchLimit, linearTransfer } from '../dist/
 import { SpectralLeastSquares } from '../dist/numeric/leastSquares.js';
 import { createRng } from '../dist/numeric/rng.js';
 import { trainDeepLinear } from '../dist/training/deepLinear.js';
-import { intList, reproduceFigure, round, solversOf, storedRuns } from './common.mjs';
+import { intList, readF64, reproduceFigure, round, runNumpyRecipe, solversOf, storedRuns } from './common.mjs';
 
 const str = { type: 'string' };
 const { values } = parseArgs({
@@ -147,20 +147,9 @@ log(`${points.length} sample points written to ${root}`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // NumPy: the authors' recipe, single-threaded BLAS.
-const py = spawnSync(process.env.PYTHON ?? 'python3', [new URL('./figure_tahir.py', import.meta.url).pathname, root, String(cap)], {
-  encoding: 'utf8',
-  env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
-  maxBuffer: 1 << 26,
-});
-if (py.status !== 0) {
-  console.error(py.stderr);
-  process.exit(1);
-}
-const npLines = py.stdout.trim().split('\n').map((l) => JSON.parse(l));
+const npLines = runNumpyRecipe('figure_tahir.py', root, cap);
 const npPre = npLines.find((l) => l.kind === 'pretrain');
 const npPoints = npLines.filter((l) => l.kind === 'point');
-// A copy: readFileSync may hand back a view into a shared pool (small files), not a buffer of its own.
-const readF64 = (path) => new Float64Array(Uint8Array.from(readFileSync(path)).buffer);
 const rel = (a, b) => Math.sqrt(isotropicRisk(a, b) / Math.max(isotropicRisk(b, new Float64Array(b.length)), 1e-300));
 const w0Numpy = readF64(join(root, 'w0_numpy.f64'));
 log(`NumPy pretraining ${npPre.wall_s.toFixed(2)} s (${npPre.steps} steps, ${npPre.stop}); ‖w₀(NumPy) − w₀(ftlab)‖/‖w₀‖ = ${rel(w0Numpy, pre.w0).toExponential(2)}`);
