@@ -7,7 +7,8 @@
 // Optional, only with --only (long: whole figures at the papers' sizes): figure-tahir (≈ 17 min) and figure-shachaf
 // (≈ 3 min), each printing its own tables (bench/figure-*.mjs with their defaults).
 // Writes bench/results/<name>.json per benchmark and bench/results/summary.json.
-// Flags: --only <name[,name]>  --repeats (every per-step benchmark; default: each one's own)  --d --n --steps
+// Flags: --only <name[,name]>  --repeats (every per-step benchmark; default: each one's own)  --rounds (ftlab/NumPy
+// alternations per per-step benchmark; default 3)  --d --n --steps
 // (gd-linear only)  --pool-repeats (pool-speedup runs per worker count, default 3)  --pool-figure (default
 // anguita-fig3-sim).
 import { spawnSync } from 'node:child_process';
@@ -18,7 +19,14 @@ import { parseArgs } from 'node:util';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const str = { type: 'string' };
-const { values } = parseArgs({ options: { only: str, d: str, n: str, steps: str, repeats: str, 'pool-repeats': str, 'pool-figure': str } });
+const { values } = parseArgs({ options: { only: str, d: str, n: str, steps: str, repeats: str, rounds: str, 'pool-repeats': str, 'pool-figure': str } });
+// The ftlab and NumPy sides of a per-step benchmark run alternately, `rounds` times, and each ratio is the median of
+// the per-round ratios: the machine's speed drifts by tens of percent over minutes, and alternating cancels the drift.
+const rounds = Number(values.rounds ?? 3);
+if (!(Number.isInteger(rounds) && rounds >= 1)) {
+  console.error(`bench/run.mjs: --rounds: expected an integer ≥ 1 (got ${values.rounds})`);
+  process.exit(2);
+}
 
 const BENCHES = {
   'gd-linear': {
@@ -47,6 +55,12 @@ const defaultEnv = { ...process.env };
 for (const k of THREAD_VARS) delete defaultEnv[k];
 const singleEnv = { ...defaultEnv, ...Object.fromEntries(THREAD_VARS.map((k) => [k, '1'])) };
 const py = process.env.PYTHON ?? 'python3';
+
+const medianOf = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 /** Runs one benchmark process; returns its JSON lines, or [] with a message if it could not run. */
 function bench(label, cmd, args, env = process.env) {
@@ -96,26 +110,45 @@ for (const name of only) {
     written.push(out);
     continue;
   }
-  const ftlab = bench(`${name} ftlab`, process.execPath, [here(`./${b.js}`), ...flags]);
-  const np1 = bench(`${name} NumPy (1 thread)`, py, [here(`./${b.py}`), ...flags], singleEnv);
-  const npDef = bench(`${name} NumPy (default threads)`, py, [here(`./${b.py}`), ...flags], defaultEnv);
-  if (np1.length + npDef.length === 0) console.error(`[bench] ${name}: NumPy unavailable (python3 or numpy missing); reporting ftlab only.`);
   const caseOf = (r) => r.case ?? `d=${r.d} n=${r.n}`;
+  const roundsRun = [];
+  for (let k = 0; k < rounds; k++) {
+    const tag = rounds > 1 ? ` [round ${k + 1}/${rounds}]` : '';
+    roundsRun.push({
+      ftlab: bench(`${name} ftlab${tag}`, process.execPath, [here(`./${b.js}`), ...flags]),
+      np1: bench(`${name} NumPy (1 thread)${tag}`, py, [here(`./${b.py}`), ...flags], singleEnv),
+      npDef: bench(`${name} NumPy (default threads)${tag}`, py, [here(`./${b.py}`), ...flags], defaultEnv),
+    });
+  }
+  const [ftlab, np1, npDef] = ['ftlab', 'np1', 'npDef'].map((side) => {
+    // One row per (case, impl) with steps/s the median over rounds and every round's rate kept.
+    const byKey = new Map();
+    for (const rr of roundsRun) for (const r of rr[side]) byKey.set(`${caseOf(r)} ${r.impl}`, [...(byKey.get(`${caseOf(r)} ${r.impl}`) ?? []), r]);
+    return [...byKey.values()].map((rs) => ({ ...rs[rs.length - 1], steps_per_s: medianOf(rs.map((r) => r.steps_per_s)), round_rates: rs.map((r) => r.steps_per_s) }));
+  });
+  if (np1.length + npDef.length === 0) console.error(`[bench] ${name}: NumPy unavailable (python3 or numpy missing); reporting ftlab only.`);
+  /** Median over rounds of ftlab's rate ÷ NumPy's rate measured in the same round. */
+  const roundRatio = (r, side) => {
+    const per = roundsRun.flatMap((rr) => {
+      const f = rr.ftlab.find((q) => caseOf(q) === r.case && q.impl === r.impl);
+      const q = rr[side].find((x) => caseOf(x) === r.case);
+      return f && q ? [f.steps_per_s / q.steps_per_s] : [];
+    });
+    return per.length ? medianOf(per) : undefined;
+  };
   const results = [...ftlab, ...np1, ...npDef].map((r) => ({ bench: name, ...r, case: caseOf(r) }));
   const ratios = {};
   for (const r of results) {
     const row = { bench: name, case: r.case, impl: r.impl, threads: r.threads, steps_per_s: r.steps_per_s, sanity: b.sanity(r) };
     if (r.impl.startsWith('ftlab')) {
-      const n1 = np1.find((q) => caseOf(q) === r.case);
-      const nd = npDef.find((q) => caseOf(q) === r.case);
-      row.vs_numpy_1thread = n1 ? r.steps_per_s / n1.steps_per_s : undefined;
-      row.vs_numpy_default = nd ? r.steps_per_s / nd.steps_per_s : undefined;
+      row.vs_numpy_1thread = roundRatio(r, 'np1');
+      row.vs_numpy_default = roundRatio(r, 'npDef');
       // gd-linear keeps its original key (the impl); the others have several sizes
       ratios[name === 'gd-linear' ? r.impl : `${r.case} ${r.impl}`] = { numpy_1thread: row.vs_numpy_1thread, numpy_default: row.vs_numpy_default };
     }
     rows.push(row);
   }
-  const params = name === 'gd-linear' ? Object.fromEntries([['d', 1000], ['n', 500], ['steps', 200], ['repeats', 7]].map(([k, def]) => [k, Number(values[k] ?? def)])) : { repeats: values.repeats ? Number(values.repeats) : 'default' };
+  const params = { ...(name === 'gd-linear' ? Object.fromEntries([['d', 1000], ['n', 500], ['steps', 200], ['repeats', 7]].map(([k, def]) => [k, Number(values[k] ?? def)])) : { repeats: values.repeats ? Number(values.repeats) : 'default' }), rounds };
   const out = here(`./results/${name}.json`);
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), params, machine, results, ratios }, null, 2) + '\n');
   written.push(out);
@@ -130,7 +163,7 @@ const order = new Map();
 for (const r of rows) if (!order.has(`${r.bench} ${r.case}`)) order.set(`${r.bench} ${r.case}`, order.size);
 rows.sort((a, b) => order.get(`${a.bench} ${a.case}`) - order.get(`${b.bench} ${b.case}`));
 if (rows.length > 0) {
-  console.log(`\nPer-step throughput, median over repeats; ratio = ftlab steps/s ÷ NumPy steps/s (>1: ftlab faster); ${os.cpus().length} CPUs, ${os.cpus()[0]?.model}`);
+  console.log(`\nPer-step throughput, median over repeats and ${rounds} alternating round(s); ratio = median over rounds of ftlab steps/s ÷ NumPy steps/s in the same round (>1: ftlab faster); ${os.cpus().length} CPUs, ${os.cpus()[0]?.model}`);
   const head = `${'bench'.padEnd(15)}${'case'.padEnd(24)}${'impl'.padEnd(17)}${'threads'.padStart(8)}${'steps/s'.padStart(10)}${'ms/step'.padStart(10)}${'vs np 1T'.padStart(10)}${'vs np def'.padStart(10)}${'sanity'.padStart(20)}`;
   console.log(head);
   console.log('-'.repeat(head.length));
