@@ -6,62 +6,69 @@
  * are the reference twins for any faster backend.
  */
 
-/**
- * out = X w for X (n×d) row-major. Four rows at a time: each load of w[j] serves four dot products (the same
- * blocking as `residualAndGradient`).
- */
-export function gemv(x: Float64Array, n: number, d: number, w: Float64Array, out: Float64Array): void {
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const a = i * d;
-    const b = a + d;
-    const c = b + d;
-    const e = c + d;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let j = 0; j < d; j++) {
-      const wj = w[j];
-      s0 += x[a + j] * wj;
-      s1 += x[b + j] * wj;
-      s2 += x[c + j] * wj;
-      s3 += x[e + j] * wj;
-    }
-    out[i] = s0;
-    out[i + 1] = s1;
-    out[i + 2] = s2;
-    out[i + 3] = s3;
+/** out[i..i+3] = ⟨x_{i+k}, w⟩ for the four rows from i: each load of w[j] serves four dot products. */
+function dotFourRows(x: Float64Array, i: number, d: number, w: Float64Array, out: Float64Array): void {
+  const a = i * d;
+  const b = a + d;
+  const c = b + d;
+  const e = c + d;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let j = 0; j < d; j++) {
+    const wj = w[j];
+    s0 += x[a + j] * wj;
+    s1 += x[b + j] * wj;
+    s2 += x[c + j] * wj;
+    s3 += x[e + j] * wj;
   }
-  for (; i < n; i++) {
-    const off = i * d;
-    let s = 0;
-    for (let j = 0; j < d; j++) s += x[off + j] * w[j];
-    out[i] = s;
-  }
+  out[i] = s0;
+  out[i + 1] = s1;
+  out[i + 2] = s2;
+  out[i + 3] = s3;
 }
 
-/** out = Xᵀ r for X (n×d) row-major. Four rows at a time: each load/store of out[k] serves four rows. */
+/** ⟨x_i, w⟩ for row i. */
+function dotRow(x: Float64Array, i: number, d: number, w: Float64Array): number {
+  const off = i * d;
+  let s = 0;
+  for (let j = 0; j < d; j++) s += x[off + j] * w[j];
+  return s;
+}
+
+/** out += r[i] x_i + … + r[i+3] x_{i+3} for the four rows from i: each load/store of out[k] serves four rows. */
+function addFourRows(x: Float64Array, i: number, d: number, r: Float64Array, out: Float64Array): void {
+  const a = i * d;
+  const b = a + d;
+  const c = b + d;
+  const e = c + d;
+  const r0 = r[i];
+  const r1 = r[i + 1];
+  const r2 = r[i + 2];
+  const r3 = r[i + 3];
+  for (let k = 0; k < d; k++) out[k] += r0 * x[a + k] + r1 * x[b + k] + r2 * x[c + k] + r3 * x[e + k];
+}
+
+/** out += ri x_i. */
+function addRow(x: Float64Array, i: number, d: number, ri: number, out: Float64Array): void {
+  const off = i * d;
+  for (let k = 0; k < d; k++) out[k] += ri * x[off + k];
+}
+
+/** out = X w for X (n×d) row-major, four rows at a time (the blocking of `residualAndGradient`). */
+export function gemv(x: Float64Array, n: number, d: number, w: Float64Array, out: Float64Array): void {
+  let i = 0;
+  for (; i + 3 < n; i += 4) dotFourRows(x, i, d, w, out);
+  for (; i < n; i++) out[i] = dotRow(x, i, d, w);
+}
+
+/** out = Xᵀ r for X (n×d) row-major, four rows at a time. */
 export function gemvT(x: Float64Array, n: number, d: number, r: Float64Array, out: Float64Array): void {
   out.fill(0, 0, d);
   let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const a = i * d;
-    const b = a + d;
-    const c = b + d;
-    const e = c + d;
-    const r0 = r[i];
-    const r1 = r[i + 1];
-    const r2 = r[i + 2];
-    const r3 = r[i + 3];
-    for (let k = 0; k < d; k++) out[k] += r0 * x[a + k] + r1 * x[b + k] + r2 * x[c + k] + r3 * x[e + k];
-  }
-  for (; i < n; i++) {
-    const off = i * d;
-    const ri = r[i];
-    if (ri === 0) continue;
-    for (let k = 0; k < d; k++) out[k] += ri * x[off + k];
-  }
+  for (; i + 3 < n; i += 4) addFourRows(x, i, d, r, out);
+  for (; i < n; i++) if (r[i] !== 0) addRow(x, i, d, r[i], out);
 }
 
 /**
@@ -82,40 +89,19 @@ export function residualAndGradient(
   let rss = 0;
   let i = 0;
   for (; i + 3 < n; i += 4) {
-    const a = i * d;
-    const b = a + d;
-    const c = b + d;
-    const e = c + d;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let j = 0; j < d; j++) {
-      const wj = w[j];
-      s0 += x[a + j] * wj;
-      s1 += x[b + j] * wj;
-      s2 += x[c + j] * wj;
-      s3 += x[e + j] * wj;
-    }
-    const r0 = s0 - y[i];
-    const r1 = s1 - y[i + 1];
-    const r2 = s2 - y[i + 2];
-    const r3 = s3 - y[i + 3];
-    r[i] = r0;
-    r[i + 1] = r1;
-    r[i + 2] = r2;
-    r[i + 3] = r3;
+    dotFourRows(x, i, d, w, r); // ⟨x_i, w⟩ into r, then r −= y
+    const r0 = (r[i] -= y[i]);
+    const r1 = (r[i + 1] -= y[i + 1]);
+    const r2 = (r[i + 2] -= y[i + 2]);
+    const r3 = (r[i + 3] -= y[i + 3]);
     rss += r0 * r0 + r1 * r1 + r2 * r2 + r3 * r3;
-    for (let k = 0; k < d; k++) g[k] += r0 * x[a + k] + r1 * x[b + k] + r2 * x[c + k] + r3 * x[e + k];
+    addFourRows(x, i, d, r, g);
   }
   for (; i < n; i++) {
-    const off = i * d;
-    let s = 0;
-    for (let j = 0; j < d; j++) s += x[off + j] * w[j];
-    const ri = s - y[i];
+    const ri = dotRow(x, i, d, w) - y[i];
     r[i] = ri;
     rss += ri * ri;
-    for (let k = 0; k < d; k++) g[k] += ri * x[off + k];
+    addRow(x, i, d, ri, g);
   }
   return rss;
 }
