@@ -215,6 +215,8 @@ const shachafRisk: ExplorerView = {
 // Tahir, Ganguli & Rotskoff (2025): the transferability phase diagram and a slice with simulation
 
 const TAHIR = 'Tahir, Ganguli & Rotskoff (ICML 2025), "Features are fate"';
+/** The label-noise parameter shared by the Tahir views. */
+const TAHIR_SIGMA: ExplorerParam = { name: 'sigma', label: 'σ (label noise s.d.)', description: 'label noise standard deviation σ', default: 0.2, min: 0, max: 1, step: 0.01 };
 
 const tahirPhase: ExplorerView = {
   id: 'tahir-phase',
@@ -223,7 +225,7 @@ const tahirPhase: ExplorerView = {
   description:
     'T = R_scratch − R_transfer over the angle θ between source and target teachers and γ = n/d (d → ∞): blue, pretraining helps; the black line is T = 0. Linear transfer with ridge λ (Thm 3.7, eq. 11/13) or fine-tuning of a two-layer network (Thm 3.9 with the balancedness κ).',
   params: [
-    { name: 'sigma', label: 'σ (label noise s.d.)', description: 'label noise standard deviation σ', default: 0.2, min: 0, max: 1, step: 0.01 },
+    TAHIR_SIGMA,
     { name: 'lambda', label: 'λ (linear-transfer ridge)', description: 'ridge λ of the linear-transfer refit', default: 0, min: 0, max: 1, step: 0.01 },
   ],
   choices: [{ name: 'procedure', label: 'procedure', options: ['linear transfer', 'fine-tuning'], default: 'linear transfer' }],
@@ -275,7 +277,7 @@ const tahirSlice: ExplorerView = {
     'T_lt = R_sc − R_lt (exact finite-d mean, Thm 3.7) and T_ft = R_sc − R_ft (Thm 3.9 with the two-layer κ; d → ∞) against γ at angle θ. Points: two-layer linear networks pretrained on the source teacher, then linear transfer (exact refit) and fine-tuning (implicit-bias limit), scratch from a small init; mean ± s.e. over instances.',
   params: [
     { name: 'thetaDeg', label: 'θ (degrees)', description: 'angle θ between the source and target teachers, in degrees', default: 45, min: 0, max: 90, step: 1 },
-    { name: 'sigma', label: 'σ (label noise s.d.)', description: 'label noise standard deviation σ', default: 0.2, min: 0, max: 1, step: 0.01 },
+    TAHIR_SIGMA,
     { name: 'd', label: 'd (simulation and finite-d theory)', description: 'input dimension of the simulation and of the finite-d theory', default: 60, min: 20, max: 200, integer: true },
   ],
   presets: ['tahir-lt-phase'],
