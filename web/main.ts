@@ -127,17 +127,23 @@ function switchView(view: ExplorerView): void {
   update();
 }
 
+/** A control's box (class `className`) and its label for the input `forId`. */
+function labelledBox(className: string, forId: string, text: string): [HTMLDivElement, HTMLLabelElement] {
+  const div = document.createElement('div');
+  div.className = className;
+  const label = document.createElement('label');
+  label.htmlFor = forId;
+  label.textContent = text;
+  return [div, label];
+}
+
 function buildControls(): void {
   const form = $('controls');
   const v = state.view;
   $('description').textContent = v.description;
   const nodes: HTMLElement[] = [];
   for (const c of v.choices ?? []) {
-    const div = document.createElement('div');
-    div.className = 'field';
-    const label = document.createElement('label');
-    label.htmlFor = `c-${c.name}`;
-    label.textContent = c.label;
+    const [div, label] = labelledBox('field', `c-${c.name}`, c.label);
     const sel = document.createElement('select');
     sel.id = `c-${c.name}`;
     sel.append(...c.options.map((o) => new Option(o, o)));
@@ -152,11 +158,7 @@ function buildControls(): void {
     nodes.push(div);
   }
   for (const p of v.params) {
-    const div = document.createElement('div');
-    div.className = 'param';
-    const label = document.createElement('label');
-    label.htmlFor = `n-${p.name}`;
-    label.textContent = p.label;
+    const [div, label] = labelledBox('param', `n-${p.name}`, p.label);
     const row = document.createElement('div');
     row.className = 'row';
     const slider = document.createElement('input');
