@@ -164,6 +164,37 @@ export function mlpWorkspace(sizes: readonly number[], capacity: number): MlpWor
 }
 
 /**
+ * out[o + j] += Σ_t coef[c + nz[t]] · M[nz[t]·nOut + j] for j < nOut: the rows of M picked by the first m indices
+ * of nz (the non-zero coefficients), four at a time so each load/store of out serves four rows. The forward pass
+ * (rows of W weighted by one sample's inputs) and the weight gradient (rows of δ weighted by one input's column) are
+ * both this.
+ */
+function addSparseRows(out: Float64Array, o: number, coef: Float64Array, c: number, nz: Int32Array, m: number, M: Float64Array, nOut: number): void {
+  let t = 0;
+  for (; t + 3 < m; t += 4) {
+    const k0 = nz[t];
+    const k1 = nz[t + 1];
+    const k2 = nz[t + 2];
+    const k3 = nz[t + 3];
+    const a0 = coef[c + k0];
+    const a1 = coef[c + k1];
+    const a2 = coef[c + k2];
+    const a3 = coef[c + k3];
+    const m0 = k0 * nOut;
+    const m1 = k1 * nOut;
+    const m2 = k2 * nOut;
+    const m3 = k3 * nOut;
+    for (let j = 0; j < nOut; j++) out[o + j] += a0 * M[m0 + j] + a1 * M[m1 + j] + a2 * M[m2 + j] + a3 * M[m3 + j];
+  }
+  for (; t < m; t++) {
+    const k = nz[t];
+    const a = coef[c + k];
+    const mo = k * nOut;
+    for (let j = 0; j < nOut; j++) out[o + j] += a * M[mo + j];
+  }
+}
+
+/**
  * out (rows × nOut) = inp (rows × nIn) · w (nIn × nOut) + b, row by row (i-k-j order). The non-zero inputs
  * of a row (half of the Fashion-MNIST pixels; the active ReLUs) are first listed in `nz`, then taken four at a
  * time, so each pass over the output row adds four scaled rows of w (one load and store of out per four
@@ -176,28 +207,7 @@ function affine(inp: Float64Array, rows: number, nIn: number, w: Float64Array, b
     for (let j = 0; j < nOut; j++) out[oo + j] = b[j];
     let m = 0;
     for (let k = 0; k < nIn; k++) if (inp[io + k] !== 0) nz[m++] = k;
-    let t = 0;
-    for (; t + 3 < m; t += 4) {
-      const k0 = nz[t];
-      const k1 = nz[t + 1];
-      const k2 = nz[t + 2];
-      const k3 = nz[t + 3];
-      const a0 = inp[io + k0];
-      const a1 = inp[io + k1];
-      const a2 = inp[io + k2];
-      const a3 = inp[io + k3];
-      const w0 = k0 * nOut;
-      const w1 = k1 * nOut;
-      const w2 = k2 * nOut;
-      const w3 = k3 * nOut;
-      for (let j = 0; j < nOut; j++) out[oo + j] += a0 * w[w0 + j] + a1 * w[w1 + j] + a2 * w[w2 + j] + a3 * w[w3 + j];
-    }
-    for (; t < m; t++) {
-      const k = nz[t];
-      const a = inp[io + k];
-      const wo = k * nOut;
-      for (let j = 0; j < nOut; j++) out[oo + j] += a * w[wo + j];
-    }
+    addSparseRows(out, oo, inp, io, nz, m, w, nOut);
   }
 }
 
@@ -307,28 +317,7 @@ export function lossAndGradient(net: Mlp, x: Float64Array, rows: number, targets
       const to = k * rows;
       let m = 0;
       for (let i = 0; i < rows; i++) if (inpT[to + i] !== 0) nz[m++] = i;
-      let t = 0;
-      for (; t + 3 < m; t += 4) {
-        const i0 = nz[t];
-        const i1 = nz[t + 1];
-        const i2 = nz[t + 2];
-        const i3 = nz[t + 3];
-        const a0 = inpT[to + i0];
-        const a1 = inpT[to + i1];
-        const a2 = inpT[to + i2];
-        const a3 = inpT[to + i3];
-        const d0 = i0 * nOut;
-        const d1 = i1 * nOut;
-        const d2 = i2 * nOut;
-        const d3 = i3 * nOut;
-        for (let j = 0; j < nOut; j++) gw[wo + j] += a0 * delta[d0 + j] + a1 * delta[d1 + j] + a2 * delta[d2 + j] + a3 * delta[d3 + j];
-      }
-      for (; t < m; t++) {
-        const i = nz[t];
-        const a = inpT[to + i];
-        const dO = i * nOut;
-        for (let j = 0; j < nOut; j++) gw[wo + j] += a * delta[dO + j];
-      }
+      addSparseRows(gw, wo, inpT, to, nz, m, delta, nOut);
     }
     if (l > 0) {
       const w = net.weights[l];
