@@ -20,6 +20,7 @@
  * The step loop allocates nothing: two parameter sets and two gradients are swapped on acceptance.
  */
 import type { Mat } from '../numeric/matrix.js';
+import { backtrackingDescent } from './backtracking.js';
 import {
   type MeanFieldRelu,
   type NeuronSum,
@@ -94,11 +95,7 @@ export function trainMeanField(net0: MeanFieldRelu, objective: MeanFieldObjectiv
   let gcT = new Float64Array(m);
   const history = new Float64Array(window + 1); // losses at the last window+1 accepted steps (ring)
   let loss = objective.evaluate(cur, gw, gc);
-  let eta = lr0;
-  let iterations = 0;
   let accepted = 0;
-  let rejected = 0;
-  let stop: MeanFieldStop = 'max-iterations';
   history[0] = loss;
   /** The stop reason reached at the current iterate, or null to go on. */
   const check = (): MeanFieldStop | null => {
@@ -111,49 +108,36 @@ export function trainMeanField(net0: MeanFieldRelu, objective: MeanFieldObjectiv
     return null;
   };
   const first = check();
-  if (first) stop = first;
-  else {
-    while (iterations < maxIterations) {
-      iterations++;
-      const step = eta * m;
-      const w = cur.w;
-      const c = cur.c;
-      const tw = trial.w;
-      const tc = trial.c;
-      for (let i = 0; i < w.length; i++) tw[i] = w[i] - step * gw[i];
-      for (let i = 0; i < m; i++) tc[i] = c[i] - step * gc[i];
-      const trialLoss = objective.evaluate(trial, gwT, gcT);
-      if (Number.isFinite(trialLoss) && trialLoss <= loss) {
-        const tn = cur;
-        cur = trial;
-        trial = tn;
-        let tg = gw;
-        gw = gwT;
-        gwT = tg;
-        tg = gc;
-        gc = gcT;
-        gcT = tg;
-        loss = trialLoss;
-        accepted++;
-        history[accepted % (window + 1)] = loss;
-        eta = Math.min(eta * growth, lrMax);
-        const reason = check();
-        if (reason) {
-          stop = reason;
-          break;
-        }
-      } else {
-        rejected++;
-        eta *= 0.5;
-        if (eta < 1e-12 * lr0) {
-          stop = 'step-collapse';
-          break;
-        }
-      }
-    }
-  }
-  const converged = stop === 'residual' || stop === 'stationary';
-  return { net: cur, converged, stop, iterations, accepted, rejected, loss, relativeLoss: loss / ref, residual: Math.sqrt(Math.max(loss, 0)), lr: eta };
+  const run = first
+    ? { stop: first, steps: 0, accepted: 0, rejected: 0, loss, lr: lr0 }
+    : backtrackingDescent<MeanFieldStop>(
+        {
+          tryStep: (eta) => {
+            const step = eta * m;
+            const w = cur.w;
+            const c = cur.c;
+            const tw = trial.w;
+            const tc = trial.c;
+            for (let i = 0; i < w.length; i++) tw[i] = w[i] - step * gw[i];
+            for (let i = 0; i < m; i++) tc[i] = c[i] - step * gc[i];
+            return objective.evaluate(trial, gwT, gcT);
+          },
+          accept: () => {
+            [cur, trial] = [trial, cur];
+            [gw, gwT] = [gwT, gw];
+            [gc, gcT] = [gcT, gc];
+          },
+          afterAccept: (l) => {
+            loss = l;
+            accepted++;
+            history[accepted % (window + 1)] = loss;
+            return check();
+          },
+        },
+        { lr: lr0, growth, lrMax, maxSteps: maxIterations, loss, budgetStop: 'max-iterations' },
+      );
+  const converged = run.stop === 'residual' || run.stop === 'stationary';
+  return { net: cur, converged, stop: run.stop, iterations: run.steps, accepted: run.accepted, rejected: run.rejected, loss: run.loss, relativeLoss: run.loss / ref, residual: Math.sqrt(Math.max(run.loss, 0)), lr: run.lr };
 }
 
 /** The empirical loss (1/n)Σ_j (f(x_j) − y_j)² on the rows of X, with preallocated buffers. */

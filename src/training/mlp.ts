@@ -21,6 +21,7 @@
 import type { Mat } from '../numeric/matrix.js';
 import type { Rng } from '../numeric/rng.js';
 import { type Mlp, type MlpLoss, createMlp, lossAndGradient, mlpWorkspace } from '../models/mlp.js';
+import { backtrackingDescent } from './backtracking.js';
 
 export interface SgdOptions {
   /** Learning rate η. */
@@ -175,44 +176,26 @@ export function trainFullBatch(net0: Mlp, x: Mat, targets: ArrayLike<number>, ki
   let trial = createMlp(net0.sizes);
   let grad = new Float64Array(cur.params.length);
   let gradTrial = new Float64Array(cur.params.length);
-  let loss = lossAndGradient(cur, x.data, x.rows, targets, kind, grad, ws, options.offset);
-  let eta = lr0;
-  let steps = 0;
-  let accepted = 0;
-  let rejected = 0;
-  let stop: FullBatchStop = 'max-steps';
-  if (!Number.isFinite(loss)) stop = 'diverged';
-  else if (loss < tol) stop = 'tolerance';
-  else {
-    while (steps < maxSteps) {
-      steps++;
-      const p = cur.params;
-      const q = trial.params;
-      for (let i = 0; i < p.length; i++) q[i] = p[i] - eta * grad[i];
-      const trialLoss = lossAndGradient(trial, x.data, x.rows, targets, kind, gradTrial, ws, options.offset);
-      if (Number.isFinite(trialLoss) && trialLoss <= loss) {
-        const tn = cur;
-        cur = trial;
-        trial = tn;
-        const tg = grad;
-        grad = gradTrial;
-        gradTrial = tg;
-        loss = trialLoss;
-        accepted++;
-        eta = Math.min(eta * growth, lrMax);
-        if (loss < tol) {
-          stop = 'tolerance';
-          break;
-        }
-      } else {
-        rejected++;
-        eta *= 0.5;
-        if (eta < 1e-12 * lr0) {
-          stop = 'step-collapse';
-          break;
-        }
-      }
-    }
+  const loss = lossAndGradient(cur, x.data, x.rows, targets, kind, grad, ws, options.offset);
+  if (!Number.isFinite(loss) || loss < tol) {
+    const stop: FullBatchStop = Number.isFinite(loss) ? 'tolerance' : 'diverged';
+    return { net: cur, converged: stop === 'tolerance', stop, steps: 0, accepted: 0, rejected: 0, loss, lr: lr0 };
   }
-  return { net: cur, converged: stop === 'tolerance', stop, steps, accepted, rejected, loss, lr: eta };
+  const run = backtrackingDescent<FullBatchStop>(
+    {
+      tryStep: (eta) => {
+        const p = cur.params;
+        const q = trial.params;
+        for (let i = 0; i < p.length; i++) q[i] = p[i] - eta * grad[i];
+        return lossAndGradient(trial, x.data, x.rows, targets, kind, gradTrial, ws, options.offset);
+      },
+      accept: () => {
+        [cur, trial] = [trial, cur];
+        [grad, gradTrial] = [gradTrial, grad];
+      },
+      afterAccept: (l) => (l < tol ? 'tolerance' : null),
+    },
+    { lr: lr0, growth, lrMax, maxSteps, loss, budgetStop: 'max-steps' },
+  );
+  return { net: cur, converged: run.stop === 'tolerance', ...run };
 }
