@@ -6,8 +6,11 @@
  * are the reference twins for any faster backend.
  */
 
-/** out[i..i+3] = ⟨x_{i+k}, w⟩ for the four rows from i: each load of w[j] serves four dot products. */
-function dotFourRows(x: Float64Array, i: number, d: number, w: Float64Array, out: Float64Array): void {
+/**
+ * out[o + k] = ⟨x_{i+k}, w[wo .. wo+d)⟩ for the four rows of X from i (k = 0 … 3): each load of w[j] serves four dot
+ * products. Also the four-row block of the mean-field ReLU network's row products (models/meanFieldRelu.ts).
+ */
+export function dotFourRows(x: Float64Array, i: number, d: number, w: Float64Array, wo: number, out: Float64Array, o: number): void {
   const a = i * d;
   const b = a + d;
   const c = b + d;
@@ -17,16 +20,16 @@ function dotFourRows(x: Float64Array, i: number, d: number, w: Float64Array, out
   let s2 = 0;
   let s3 = 0;
   for (let j = 0; j < d; j++) {
-    const wj = w[j];
+    const wj = w[wo + j];
     s0 += x[a + j] * wj;
     s1 += x[b + j] * wj;
     s2 += x[c + j] * wj;
     s3 += x[e + j] * wj;
   }
-  out[i] = s0;
-  out[i + 1] = s1;
-  out[i + 2] = s2;
-  out[i + 3] = s3;
+  out[o] = s0;
+  out[o + 1] = s1;
+  out[o + 2] = s2;
+  out[o + 3] = s3;
 }
 
 /** ⟨x_i, w⟩ for row i. */
@@ -59,7 +62,7 @@ function addRow(x: Float64Array, i: number, d: number, ri: number, out: Float64A
 /** out = X w for X (n×d) row-major, four rows at a time (the blocking of `residualAndGradient`). */
 export function gemv(x: Float64Array, n: number, d: number, w: Float64Array, out: Float64Array): void {
   let i = 0;
-  for (; i + 3 < n; i += 4) dotFourRows(x, i, d, w, out);
+  for (; i + 3 < n; i += 4) dotFourRows(x, i, d, w, 0, out, i);
   for (; i < n; i++) out[i] = dotRow(x, i, d, w);
 }
 
@@ -89,7 +92,7 @@ export function residualAndGradient(
   let rss = 0;
   let i = 0;
   for (; i + 3 < n; i += 4) {
-    dotFourRows(x, i, d, w, r); // ⟨x_i, w⟩ into r, then r −= y
+    dotFourRows(x, i, d, w, 0, r, i); // ⟨x_i, w⟩ into r, then r −= y
     const r0 = (r[i] -= y[i]);
     const r1 = (r[i + 1] -= y[i + 1]);
     const r2 = (r[i + 2] -= y[i + 2]);

@@ -17,6 +17,7 @@
 import { type Mat, zeros } from '../numeric/matrix.js';
 import { cholSolve, symEig } from '../numeric/linalg.js';
 import type { Rng } from '../numeric/rng.js';
+import { dotFourRows } from '../kernels/linear.js';
 
 const INV_TWO_PI = 1 / (2 * Math.PI);
 
@@ -91,27 +92,7 @@ function rowDot(a: Float64Array, ao: number, b: Float64Array, bo: number, d: num
  */
 function dotsWithRows(a: Float64Array, ao: number, b: Float64Array, r: number, count: number, d: number, out: Float64Array, oo: number): void {
   let q = 0;
-  for (; q + 3 < count; q += 4) {
-    const b0 = (r + q) * d;
-    const b1 = b0 + d;
-    const b2 = b1 + d;
-    const b3 = b2 + d;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let t = 0; t < d; t++) {
-      const x = a[ao + t];
-      s0 += x * b[b0 + t];
-      s1 += x * b[b1 + t];
-      s2 += x * b[b2 + t];
-      s3 += x * b[b3 + t];
-    }
-    out[oo + q] = s0;
-    out[oo + q + 1] = s1;
-    out[oo + q + 2] = s2;
-    out[oo + q + 3] = s3;
-  }
+  for (; q + 3 < count; q += 4) dotFourRows(b, r + q, d, a, ao, out, oo + q);
   for (; q < count; q++) out[oo + q] = rowDot(a, ao, b, (r + q) * d, d);
 }
 
