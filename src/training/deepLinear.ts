@@ -328,7 +328,7 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
   let state = evaluate();
   const res0 = state.res;
   const finish = (stop: DeepStop, iterations: number, time?: number): DeepTrainResult => ({
-    net: cloneNet(net), // detached from the engine's memory
+    net: engine ? cloneNet(net) : net, // detached from the engine's memory
     w: endToEnd(net),
     converged: stop === 'residual' || stop === 'stationary',
     iterations,
