@@ -41,6 +41,18 @@ export interface DeepLinearSpec {
   initScale: number;
 }
 
+/**
+ * The smallest α of the 'rand' initialisation at which a depth-L network can start to train in float64. A layer's
+ * gradient at the init is a product of the other L − 1 layers, O(α^{L−1}), and the optimiser's step and stop tests
+ * use its squared norm, O(α^{2(L−1)}). Requiring α^{2(L−1)} ≥ 1e-300 — a normal float64 (≥ 2.2e-308) with eight
+ * orders of magnitude to spare for the 1/√fan-in factors of the entries — gives α ≥ 10^(−150/(L−1)): 1e-150 at
+ * L = 2, 1e-75 at L = 3, 1e-30 at L = 6. Below it the squared gradient norm underflows to 0 and the run cannot move
+ * (training/deepLinear.ts reports such a start as 'stuck').
+ */
+export function minInitScale(depth: number): number {
+  return Number((10 ** (-150 / (depth - 1))).toPrecision(3));
+}
+
 /** The paper's 'rand' initialisation: W_l = α N(0,1)/√fan-in for l < L and W_L = α N(0, 1) (digest §2.1). */
 export function smallInit(spec: DeepLinearSpec, rng: Rng): DeepLinearNet {
   const widths = Array<number>(spec.depth - 1).fill(spec.width);
@@ -191,7 +203,8 @@ export function featureSpan(net: DeepLinearNet, featureTol: number, seed: number
     const hv = applyFeatures(net, ui);
     v.push(hv.map((x) => x / sig[c]));
   }
-  return { sigma: sig.slice(0, kept), u, v, nextRelative: kept < b ? sig[kept] / sig[0] : 0 };
+  // σ_1 = 0 (features vanished or underflowed): an empty span.
+  return { sigma: sig.slice(0, kept), u, v, nextRelative: kept < b && sig[0] > 0 ? sig[kept] / sig[0] : 0 };
 }
 
 /**
@@ -204,6 +217,7 @@ export function linearTransfer(span: FeatureSpan, x: Mat, y: Float64Array, lambd
   const n = x.rows;
   const d = x.cols;
   const r = span.sigma.length;
+  if (r === 0) return new Float64Array(d); // no feature to refit: the end-to-end vector is 0
   // Columns of F.
   const f = span.u.map((u, i) => {
     const col = new Float64Array(n);
@@ -243,6 +257,8 @@ export function linearTransfer(span: FeatureSpan, x: Mat, y: Float64Array, lambd
 /** The implicit-bias limit of fine-tuning (balanced rank-one start with end-to-end w₀; module comment). */
 export function fineTuneLimit(ls: SpectralLeastSquares, y: Float64Array, w0: Float64Array, depth: number): { w: Float64Array; kappa: number; converged: boolean } {
   const minNorm = ls.minNorm(y);
+  // ‖w₀‖² = 0 (a pretraining that never left the saddle of a tiny init, ‖w₀‖² underflowing): the κ term vanishes.
+  if (!(dot(w0, w0) > 0)) return { w: minNorm, kappa: 0, converged: true };
   const pw = ls.project(w0);
   const perp = Float64Array.from(w0, (v, i) => v - pw[i]);
   const k = solveKappa({ a: dot(minNorm, minNorm), b: dot(perp, perp), s: Math.sqrt(dot(w0, w0)), pNorm: Math.sqrt(dot(pw, pw)) }, depth);
