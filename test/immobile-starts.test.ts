@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseParams } from '../src/validation.js';
 import { anguitaDiagonalParams, runAnguitaDiagonal } from '../src/experiments/jobs/anguitaDiagonal.js';
 import { runTahirTransfer, tahirTransferParams } from '../src/experiments/jobs/tahirTransfer.js';
+import { deepLinearFineTuneParams } from '../src/experiments/jobs/deepLinearFineTune.js';
 import { cLambdaInit, endOfPretraining } from '../src/models/diagonal.js';
 import { trainDiagonalFlow, trainDiagonalGD } from '../src/training/diagonal.js';
 import { pretrainPopulation } from '../src/training/transfer.js';
@@ -44,9 +45,15 @@ describe('diagonal networks at a subnormal initialisation scale', () => {
 describe('deep linear networks at a tiny initialisation scale', () => {
   it('tahir-transfer refuses an initScale whose init gradient underflows, naming the depth-dependent bound', () => {
     const base = { d: 10, n: 8, sigma: 0.1, thetas: [0.5] };
-    expect(() => parseParams(tahirTransferParams, { ...base, initScale: 1e-300 }, 'params')).toThrow(/initScale: expected a number in \[1e-150, 1\] at depth 2 \(got 1e-300\)/);
-    expect(() => parseParams(tahirTransferParams, { ...base, depth: 3, initScale: 1e-100 }, 'params')).toThrow(/initScale: expected a number in \[1e-75, 1\] at depth 3 \(got 1e-100\)/);
+    expect(() => parseParams(tahirTransferParams, { ...base, initScale: 1e-300 }, 'params')).toThrow(/initScale: expected a number in \[1e-150, 1\] at depth 2 \(below it the initial gradient underflows and training cannot move\) \(got 1e-300\)/);
+    expect(() => parseParams(tahirTransferParams, { ...base, depth: 3, initScale: 1e-100 }, 'params')).toThrow(/initScale: expected a number in \[1e-75, 1\] at depth 3 .*\(got 1e-100\)/);
     expect(() => parseParams(tahirTransferParams, { ...base, initScale: 1e-150 }, 'params')).not.toThrow();
+  });
+
+  it('deep-linear-finetune refuses a pretraining init scale whose init gradient underflows', () => {
+    const base = { problem: { d: 10, n: 5, covariance: { spectrum: { kind: 'isotropic' } }, teachers: { kind: 'scaled', alpha: 1, eps: 0.1 } }, depth: 10, training: { method: 'gd' } };
+    expect(() => parseParams(deepLinearFineTuneParams, { ...base, init: { kind: 'pretrained', scale: 1e-20 } }, 'params')).toThrow(/init\.scale: expected a number in \[2\.15e-17, 1\] at depth 10 .*\(got 1e-20\)/);
+    expect(() => parseParams(deepLinearFineTuneParams, { ...base, init: { kind: 'pretrained', scale: 0.01 } }, 'params')).not.toThrow();
   });
 
   it('pretraining whose gradient underflows at the start is stuck, not converged after 0 iterations', () => {

@@ -46,6 +46,19 @@ export type DeepLoss =
   | { kind: 'data'; x: Mat; y: Float64Array }
   | { kind: 'population'; cov: Covariance; theta: Float64Array };
 
+/**
+ * The smallest scale α of a small random initialisation (entries of size α, or α/√fan-in as in the 'rand' init of
+ * training/transfer.ts) at which a depth-L network can start to train in float64. A layer's gradient at the init
+ * is a product of the other L − 1 layers, O(α^{L−1}), and the optimiser's step and stop tests
+ * use its squared norm, O(α^{2(L−1)}). Requiring α^{2(L−1)} ≥ 1e-300 — a normal float64 (≥ 2.2e-308) with eight
+ * orders of magnitude to spare for the 1/√fan-in factors of the entries — gives α ≥ 10^(−150/(L−1)): 1e-150 at
+ * L = 2, 1e-75 at L = 3, 1e-30 at L = 6. Below it the squared gradient norm underflows to 0 and the run cannot move
+ * (`trainDeepLinear` reports such a start as 'stuck').
+ */
+export function minInitScale(depth: number): number {
+  return Number((10 ** (-150 / (depth - 1))).toPrecision(3));
+}
+
 export interface DeepTrainOptions {
   method?: 'gd' | 'flow';
   lr?: number | 'auto' | 'frobenius';

@@ -41,18 +41,6 @@ export interface DeepLinearSpec {
   initScale: number;
 }
 
-/**
- * The smallest α of the 'rand' initialisation at which a depth-L network can start to train in float64. A layer's
- * gradient at the init is a product of the other L − 1 layers, O(α^{L−1}), and the optimiser's step and stop tests
- * use its squared norm, O(α^{2(L−1)}). Requiring α^{2(L−1)} ≥ 1e-300 — a normal float64 (≥ 2.2e-308) with eight
- * orders of magnitude to spare for the 1/√fan-in factors of the entries — gives α ≥ 10^(−150/(L−1)): 1e-150 at
- * L = 2, 1e-75 at L = 3, 1e-30 at L = 6. Below it the squared gradient norm underflows to 0 and the run cannot move
- * (training/deepLinear.ts reports such a start as 'stuck').
- */
-export function minInitScale(depth: number): number {
-  return Number((10 ** (-150 / (depth - 1))).toPrecision(3));
-}
-
 /** The paper's 'rand' initialisation: W_l = α N(0,1)/√fan-in for l < L and W_L = α N(0, 1) (digest §2.1). */
 export function smallInit(spec: DeepLinearSpec, rng: Rng): DeepLinearNet {
   const widths = Array<number>(spec.depth - 1).fill(spec.width);
