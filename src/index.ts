@@ -10,6 +10,7 @@ export * from './numeric/stats.js';
 export * from './numeric/solve.js';
 export * from './numeric/ode.js';
 export * from './validation.js';
+export * from './nonFinite.js';
 export * from './tasks/gaussianInputs.js';
 export * from './tasks/linearTeachers.js';
 export * from './models/linear.js';

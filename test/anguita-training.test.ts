@@ -206,14 +206,14 @@ describe('gradient flow and GD on diagonal networks', () => {
     expect(gd.trainMse).toBeGreaterThan(0.01);
   });
 
-  it('a dead network (λ_PT = −c_PT, γ_FT = 0: every weight 0) is stationary at once', () => {
+  it('a dead network (λ_PT = −c_PT, γ_FT = 0: every weight 0) stops at once as stuck, not converged', () => {
     const d = 30;
     const { betaPT, betaFT } = fourGroupTeachers(d, 3, 1, 3);
     const x = gaussianInputs(20, d, 3);
     const y = labels(x, betaFT);
     const start = reinitialise(endOfPretraining(betaPT, C_PT, -C_PT), 0);
     for (const run of [trainDiagonalGD(start, x, y), trainDiagonalFlow(start, x, y)]) {
-      expect(run).toMatchObject({ stop: 'stationary', iterations: 0 });
+      expect(run).toMatchObject({ stop: 'stuck', converged: false, iterations: 0 });
       expect(run.beta.every((b) => b === 0)).toBe(true);
       expect(run.trainMse).toBeCloseTo(meanSquare(y), 12);
     }

@@ -7,7 +7,7 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { EXPLORER_VIEWS, getView, resolveValues, type ChoiceValues, type ExplorerParam, type ExplorerView, type ParamValues } from '../src/explorer/views.js';
-import { figureToCsv, type FigureData, type Series } from '../src/plots/figure.js';
+import { figureToCsv, reviveNonFinite, type FigureData, type Series } from '../src/plots/figure.js';
 import { vegaLiteSpec } from '../src/plots/spec.js';
 import { rangeProblem } from '../src/validation.js';
 import type { RunRequest, WorkerMessage } from './worker.js';
@@ -364,7 +364,7 @@ async function loadSweep(name: string): Promise<void> {
     const r = await fetch(`./api/figure?sweep=${encodeURIComponent(name)}`);
     const body = (await r.json()) as FigureData | { error: string };
     if (!r.ok || 'error' in body) throw new Error('error' in body ? body.error : `HTTP ${r.status}`);
-    storedFigure = body;
+    storedFigure = reviveNonFinite(body);
   } catch (e) {
     status.textContent = `Could not read sweep ${name}: ${(e as Error).message}`;
     return;

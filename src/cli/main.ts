@@ -14,6 +14,7 @@ import { runJobs } from '../experiments/runner.js';
 import { createExecutor } from '../experiments/pool.js';
 import { openStore } from '../store/store.js';
 import { summarize } from '../numeric/stats.js';
+import { csvNumber, flagRecord } from '../nonFinite.js';
 import { THEORY, evaluateTheoryGrid, getTheory } from '../theory/registry.js';
 import { CODE_VERSION } from '../experiments/job.js';
 import { createProgress } from './progress.js';
@@ -65,7 +66,7 @@ function printJson(value: unknown): void {
 }
 
 function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
+  if (!Number.isFinite(v)) return csvNumber(v);
   if (v === 0) return '0';
   const a = Math.abs(v);
   return a >= 1e4 || a < 1e-3 ? v.toExponential(4) : v.toPrecision(5);
@@ -178,7 +179,9 @@ program
         const s = summarize(runs.map((r) => r!.metrics[name]).filter((v) => v !== undefined));
         metrics[name] = { mean: s.mean, stderr: s.stderr, n: s.n };
       }
-      return { coords: point.coords, seeds: runs.length, converged: runs.every((r) => r!.converged), metrics };
+      // JSON writes a non-finite mean or s.e. as null: flag it (src/nonFinite.ts).
+      const nonFinite = flagRecord(Object.fromEntries(Object.entries(metrics).flatMap(([m, s]) => [[`${m}.mean`, s.mean], [`${m}.stderr`, s.stderr]])));
+      return { coords: point.coords, seeds: runs.length, converged: runs.every((r) => r!.converged), metrics, ...(nonFinite ? { nonFinite } : {}) };
     });
     store.close();
     const out = { sweep: sweep.spec.name, job: sweep.spec.job, points, summary: { ...summary, failures: summary.failures.slice(0, 20) } };

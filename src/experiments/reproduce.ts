@@ -11,7 +11,7 @@ import { lookupVia, resolvePresetParams, type PresetOptions } from './presets/ty
 import { runJobs, type RunProgress, type RunSummary } from './runner.js';
 import { createExecutor, type JobExecutor } from './pool.js';
 import { openStore } from '../store/store.js';
-import { figureToCsv, tableToCsv, type FigureData } from '../plots/figure.js';
+import { figureToCsv, flagNonFinite, tableToCsv, type FigureData } from '../plots/figure.js';
 import { renderSvg, svgToPng, vegaLiteSpec } from '../plots/render.js';
 
 export interface ReproduceOptions {
@@ -87,7 +87,9 @@ export async function reproduce(id: string, options: ReproduceOptions): Promise<
   }
 }
 
+/** Write a figure's files into `outDir` (flagging its non-finite numbers first, in place); returns their paths. */
 export async function writeFigure(figure: FigureData, outDir: string, png = true): Promise<string[]> {
+  flagNonFinite(figure);
   const base = join(outDir, figure.figure);
   const files: string[] = [];
   const write = (path: string, content: string | Buffer) => {

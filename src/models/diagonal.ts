@@ -29,6 +29,15 @@ export function cloneDiagonal(net: DiagonalNet): DiagonalNet {
   return { d: net.d, wp: net.wp.slice(), wm: net.wm.slice(), vp: net.vp.slice(), vm: net.vm.slice() };
 }
 
+/**
+ * The smallest (c, λ)-initialisation scale c the job schemas accept. At λ = 0 the init weights are √(c/2) and the
+ * scales the implicit bias and the invariants are computed from are sums of their squares, ≈ c/2: these keep full
+ * float64 precision only while c/2 is a normal number, c ≥ 2^−1021 ≈ 4.45e-308 (measured: the implicit-bias
+ * solver stops converging at c = 2^−1022, and below c = 2^−1073 every weight rounds to exactly 0, a start GD and
+ * gradient flow cannot leave). 1e-307 is the first power of ten above that bound.
+ */
+export const MIN_INIT_SCALE = 1e-307;
+
 /** Throws a RangeError naming the field unless c > 0 and |λ| ≤ c. */
 export function checkScales(c: number, lambda: number, names = { c: 'cPT', lambda: 'lambdaPT' }): void {
   if (!(c > 0 && Number.isFinite(c))) throw new RangeError(`${names.c}: expected a finite number > 0 (got ${c})`);
@@ -57,11 +66,18 @@ export function endOfPretraining(betaPT: ArrayLike<number>, c: number, lambda: n
     const b = betaPT[i];
     if (!Number.isFinite(b)) throw new RangeError(`betaPT[${i}]: expected a finite number (got ${b})`);
     if (lambda === 0) {
-      // s = (β + √(β² + c²))/2, written as c²/(2(√(β² + c²) − β)) for β < 0 to avoid cancellation.
+      // s = (β + √(β² + c²))/2 and its partner s' = c²/(4s) = (√(β² + c²) − β)/2: the larger of the two is
+      // formed without cancellation, the smaller as c/(2√·) of it (never from c², which underflows for c ≲ 1e-154).
       const r = Math.hypot(b, c);
-      const s = b >= 0 ? (b + r) / 2 : (c * c) / (2 * (r - b));
-      net.wp[i] = net.vp[i] = Math.sqrt(s);
-      net.wm[i] = net.vm[i] = c / (2 * Math.sqrt(s));
+      if (b >= 0) {
+        const s = (b + r) / 2;
+        net.wp[i] = net.vp[i] = Math.sqrt(s);
+        net.wm[i] = net.vm[i] = c / (2 * Math.sqrt(s));
+      } else {
+        const big = Math.sqrt((r - b) / 2);
+        net.wp[i] = net.vp[i] = c / (2 * big);
+        net.wm[i] = net.vm[i] = big;
+      }
       continue;
     }
     const l = Math.abs(lambda);

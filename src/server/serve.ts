@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { openStore, STORE_FILE } from '../store/store.js';
 import { getPreset } from '../experiments/presets/index.js';
 import { lookupVia, type PresetOptions } from '../experiments/presets/types.js';
+import { flagNonFinite } from '../plots/figure.js';
 
 export interface ServeOptions {
   outDir: string;
@@ -101,7 +102,7 @@ function sweepFigure(outDir: string, name: string): unknown {
     const options: PresetOptions = { seeds: spec.seeds ?? preset.defaultSeeds, quick: spec.quick ?? false, solver: spec.solver, params: spec.params };
     const figure = preset.build(lookupVia((h) => store.get(h)), options);
     figure.provenance = { source: `stored sweep ${name}`, jobs: sweep.jobs, done: sweep.done, updatedAt: sweep.updatedAt };
-    return figure;
+    return flagNonFinite(figure);
   } finally {
     store.close();
   }

@@ -4,6 +4,7 @@
  */
 import { spectrumValues } from '../numeric/covariance.js';
 import { rangeProblem } from '../validation.js';
+import { flagRecord, type NonFiniteFlag } from '../nonFinite.js';
 import {
   deterministicEquivalentRisk,
   expectedRiskIsotropic,
@@ -11,6 +12,7 @@ import {
   isotropicVarianceFactor,
   sampleComplexityLowRank,
   similarityHeadTail,
+  varianceDivergenceReason,
 } from './shachaf/linear.js';
 import { effectiveSourceScale, solveKappa } from './shachaf/deep.js';
 import { ntkMeasureBound } from './shachaf/ntk.js';
@@ -57,7 +59,17 @@ export interface TheoryFunction {
   /** Names of the outputs, in order. */
   outputs: string[];
   evaluate(p: Record<string, number>): Record<string, number>;
+  /** Why an output is not finite at p (flagged beside the null in JSON; src/nonFinite.ts); absent: a generic reason. */
+  nonFiniteReason?(p: Record<string, number>, output: string): string | undefined;
 }
+
+/** One evaluated grid point: the parameters, the outputs and, where some output is not finite, its flags. */
+export interface TheoryRow {
+  params: Record<string, number>;
+  values: Record<string, number>;
+  nonFinite?: Record<string, NonFiniteFlag>;
+}
+
 
 const MAXD = 100000;
 
@@ -102,6 +114,7 @@ export const THEORY: TheoryFunction[] = [
       const variance = p.noise === 0 ? 0 : p.noise * p.noise * isotropicVarianceFactor(p.n, p.d);
       return { risk: bias + variance, bias, variance };
     },
+    nonFiniteReason: (_p, output) => (output === 'bias' ? undefined : varianceDivergenceReason('d')),
   },
   {
     name: 'shachaf-risk-lowrank',
@@ -116,6 +129,7 @@ export const THEORY: TheoryFunction[] = [
     ],
     outputs: ['risk'],
     evaluate: (p) => ({ risk: expectedRiskLowRank({ rank: p.rank, scale: p.scale, n: p.n, deltaInRange2: p.deltaInRange2, noise: p.noise }) }),
+    nonFiniteReason: () => varianceDivergenceReason('r'),
   },
   {
     name: 'shachaf-sample-complexity',
@@ -445,8 +459,11 @@ export function checkTheoryParam(fn: TheoryFunction, param: TheoryParam, value: 
   if (problem) throw new RangeError(`${fn.name}: --${param.name}: ${problem}`);
 }
 
-/** Evaluate on the cartesian grid of the given value lists (missing parameters take their defaults). */
-export function evaluateTheoryGrid(fn: TheoryFunction, lists: Record<string, number[]>): { params: Record<string, number>; values: Record<string, number> }[] {
+/**
+ * Evaluate on the cartesian grid of the given value lists (missing parameters take their defaults); a row whose
+ * outputs are not all finite carries `nonFinite` flags (src/nonFinite.ts).
+ */
+export function evaluateTheoryGrid(fn: TheoryFunction, lists: Record<string, number[]>): TheoryRow[] {
   for (const key of Object.keys(lists)) {
     if (!fn.params.some((p) => p.name === key)) {
       throw new RangeError(`${fn.name}: unknown parameter --${key}; allowed: ${fn.params.map((p) => `--${p.name}`).join(', ')}`);
@@ -463,6 +480,7 @@ export function evaluateTheoryGrid(fn: TheoryFunction, lists: Record<string, num
     for (const [k, v] of Object.entries(values)) {
       if (Number.isNaN(v)) throw new RangeError(`${fn.name}: output ${k} is NaN at ${JSON.stringify(params)}`);
     }
-    return { params, values };
+    const nonFinite = flagRecord(values, (output) => fn.nonFiniteReason?.(params, output));
+    return nonFinite ? { params, values, nonFinite } : { params, values };
   });
 }

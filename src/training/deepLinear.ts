@@ -11,7 +11,9 @@
  * tol · initial); "stationary" when the residual is orthogonal to what the trainable layers can move, to
  * working accuracy — ‖∇_θ l‖ ≤ tol · ‖J‖ ‖r‖/n with ‖J‖² ≈ n λ_max L ‖w‖^{2−2/L} the squared Jacobian
  * norm of a balanced network (the LSQR test; it fires at the fixed point of a frozen network that
- * cannot interpolate, and is independent of how close to stationary the run started); otherwise
+ * cannot interpolate, and is independent of how close to stationary the run started); "stuck" (not converged)
+ * when the gradient vanishes together with ‖J‖ — the saddle of a zero init, or an init so small that the squared
+ * gradient norm underflows (then ‖w‖² ~ α^{2L} has underflowed too); otherwise
  * "max-iterations" / "time-limit" (flow reached t = 1e12) / "diverged" (not converged).
  *
  * GD step: `lr` may be a number or 'auto' = lrFactor / (L ‖w‖^{2−2/L} λ_max), recomputed every step from
@@ -43,6 +45,19 @@ import { type DeepLinearReduction, reduceDeepLinear } from './deepLinearReductio
 export type DeepLoss =
   | { kind: 'data'; x: Mat; y: Float64Array }
   | { kind: 'population'; cov: Covariance; theta: Float64Array };
+
+/**
+ * The smallest scale α of a small random initialisation (entries of size α, or α/√fan-in as in the 'rand' init of
+ * training/transfer.ts) at which a depth-L network can start to train in float64. A layer's gradient at the init
+ * is a product of the other L − 1 layers, O(α^{L−1}), and the optimiser's step and stop tests
+ * use its squared norm, O(α^{2(L−1)}). Requiring α^{2(L−1)} ≥ 1e-300 — a normal float64 (≥ 2.2e-308) with eight
+ * orders of magnitude to spare for the 1/√fan-in factors of the entries — gives α ≥ 10^(−150/(L−1)): 1e-150 at
+ * L = 2, 1e-75 at L = 3, 1e-30 at L = 6. Below it the squared gradient norm underflows to 0 and the run cannot move
+ * (`trainDeepLinear` reports such a start as 'stuck').
+ */
+export function minInitScale(depth: number): number {
+  return Number((10 ** (-150 / (depth - 1))).toPrecision(3));
+}
 
 export interface DeepTrainOptions {
   method?: 'gd' | 'flow';
@@ -76,7 +91,12 @@ export interface DeepTrainOptions {
   reduction?: 'auto' | 'none';
 }
 
-export type DeepStop = 'residual' | 'stationary' | 'max-iterations' | 'time-limit' | 'diverged';
+/**
+ * How a run ended; converged = 'residual' or 'stationary'. 'stuck' (not converged): the gradient vanished while the
+ * Jacobian estimate ‖J‖ of the stationarity test is 0 too — the network sits at (or, in float64, numerically at) the
+ * saddle of a zero or underflowed initialisation, which is not a minimum of a loss above its floor.
+ */
+export type DeepStop = 'residual' | 'stationary' | 'max-iterations' | 'time-limit' | 'diverged' | 'stuck';
 
 export interface DeepTrainResult {
   net: DeepLinearNet;
@@ -317,14 +337,16 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
 
   const lambdaMax = lossCurvature(loss);
   const perSample = loss.kind === 'data' ? 1 / Math.sqrt(loss.x.rows) : 1;
-  /** tol · ‖J‖‖r‖/n for the current state (see module comment). */
+  /** tol · ‖J‖‖r‖/n for the current state (see module comment); 0 when ‖J‖ is 0 (or underflows) and τ = 0. */
   const stationaryThreshold = (): number => {
     const decay = weightDecay * Math.sqrt(state.paramNorm2);
     if (frobeniusMode) return tol * (Math.sqrt(frobeniusFactors().gaussNewton * lambdaMax) * perSample * state.res + decay);
     let wn = 0;
     for (const v of state.w) wn += v * v;
-    return tol * (Math.sqrt(L * Math.pow(Math.max(wn, 1e-300), 1 - 1 / L) * lambdaMax) * perSample * state.res + decay);
+    return tol * (Math.sqrt(L * Math.pow(wn, 1 - 1 / L) * lambdaMax) * perSample * state.res + decay);
   };
+  /** A vanished gradient: stationary when the test has a scale (‖J‖ > 0 or τ > 0), else stuck at a saddle. */
+  const stationaryOrStuck = (threshold: number): DeepStop => (threshold > 0 ? 'stationary' : 'stuck');
   let state = evaluate();
   const res0 = state.res;
   const finish = (stop: DeepStop, iterations: number, time?: number): DeepTrainResult => ({
@@ -341,11 +363,12 @@ export function trainDeepLinear(net0: DeepLinearNet, loss: DeepLoss, options: De
   const check = (): DeepStop | null => {
     if (!Number.isFinite(state.res) || state.res > 1e8 * Math.max(res0, 1e-300)) return 'diverged';
     if (weightDecay === 0 && state.res <= tol * res0) return 'residual';
-    if (state.gradNorm <= stationaryThreshold()) return 'stationary';
+    const threshold = stationaryThreshold();
+    if (state.gradNorm <= threshold) return stationaryOrStuck(threshold);
     return null;
   };
   if (res0 === 0) return finish('residual', 0);
-  if (state.gradNorm === 0) return finish('stationary', 0);
+  if (state.gradNorm === 0) return finish(stationaryOrStuck(stationaryThreshold()), 0);
 
   if ((options.method ?? 'gd') === 'gd') {
     const factor = options.lrFactor ?? 0.5;

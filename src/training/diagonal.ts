@@ -26,7 +26,7 @@
  *   needs ≳ 10³ windows = 5·10⁶ steps (the whole default budget) to escape: the guard only lets the test fire
  *   where the run could not have left the plateau within its budget anyway. Coordinates whose four weights are
  *   exactly 0 are dead (their gradient is exactly 0 forever) and are ignored. A network none of whose
- *   coordinates can move stops at once as 'stationary' (e.g. λ_PT = −c_PT with γ_FT = 0, digest §2.2).
+ *   coordinates can move stops at once as 'stuck', not converged (e.g. λ_PT = −c_PT with γ_FT = 0, digest §2.2).
  *   Where the fixed point is genuine (e.g. noisy labels with n > d) the loss and every mirror coordinate
  *   settle geometrically and the guarded test fires. In the algebraic tail of rich regimes (coordinates
  *   leaving the support decay like 1/t, the MSE like 1/t²) the loss still falls by ~2K·lr/t per window, so
@@ -54,7 +54,7 @@
  * error allows) or 'stationary': the residual is orthogonal to what the live coordinates can move,
  * ‖(Xᵀr)_live‖ ≤ stationaryTol · ‖X‖₂ ‖r‖ (the LSQR test in β-space, restricted to coordinates with a non-zero
  * weight; default stationaryTol 1e-8 ≥ 100 rtol). A plateau cannot pass it: there g_i is not small, only the
- * weights are. 'time-limit' when t reaches tEnd (1e12), 'max-iterations' when the step budget is spent,
+ * weights are. A start with no live coordinate where g ≠ 0 stops at once as 'stuck' (not converged), as in GD. 'time-limit' when t reaches tEnd (1e12), 'max-iterations' when the step budget is spent,
  * 'diverged' on a non-finite state or an MSE 1e8× the initial one. iterations = accepted steps.
  *
  * `pretrainDiagonal` — real pretraining from the (c, λ) initialisation (§1.3) on n_PT samples; as n_PT grows
@@ -66,7 +66,12 @@ import { diagonalStep, residualAndGradient } from '../kernels/linear.js';
 import { checkKernelChoice, type KernelChoice, workspaceFor } from '../kernels/wasm.js';
 import { type DiagonalNet, cLambdaInit, cloneDiagonal, diagonalBeta, invariantDrift } from '../models/diagonal.js';
 
-export type DiagonalStop = 'residual' | 'stationary' | 'max-iterations' | 'time-limit' | 'diverged';
+/**
+ * How a run ended. 'stuck' (not converged): at the start no coordinate can move — every weight is exactly 0
+ * wherever the gradient g_i ≠ 0 — while the train MSE is above mseTol: β = 0 is a saddle of the loss, not a
+ * minimum, so stopping there is not convergence (e.g. λ_PT = −c_PT with γ_FT = 0, or init weights that round to 0).
+ */
+export type DiagonalStop = 'residual' | 'stationary' | 'max-iterations' | 'time-limit' | 'diverged' | 'stuck';
 
 /** What a progress callback sees: GD at every fixed-point evaluation, gradient flow after every accepted step. */
 export interface DiagonalProgress {
@@ -349,7 +354,7 @@ export function trainDiagonalGD(net0: DiagonalNet, x: Mat, y: ArrayLike<number>,
     const mse = rss / n;
     if (!Number.isFinite(mse) || mse > 1e8 * Math.max(mse0, 1e-300)) return finish('diverged', it);
     if (mse < mseTol || mse === 0) return finish('residual', it);
-    if (!movable) return finish('stationary', it);
+    if (!movable) return finish('stuck', it);
     if (it > 0 && it % K === 0) {
       let num = 0;
       let den = 0;
@@ -441,6 +446,8 @@ export function trainDiagonalFlow(net0: DiagonalNet, x: Mat, y: ArrayLike<number
 
   at(theta0);
   const mse0 = lastRss / n;
+  let movable = false;
+  for (let i = 0; i < d && !movable; i++) if (G[i] !== 0 && (theta0[i] !== 0 || theta0[d + i] !== 0 || theta0[2 * d + i] !== 0 || theta0[3 * d + i] !== 0)) movable = true;
   let accepted = 0;
   let calls = 0;
   let stopReason = null as DiagonalStop | null; // set inside the stop callback
@@ -450,6 +457,7 @@ export function trainDiagonalFlow(net0: DiagonalNet, x: Mat, y: ArrayLike<number
     let stationarity = 0;
     if (!Number.isFinite(mse) || mse > 1e8 * Math.max(mse0, 1e-300)) stopReason = 'diverged';
     else if (mse < mseTol || mse === 0) stopReason = 'residual';
+    else if (!movable) stopReason = 'stuck';
     else {
       let live = 0;
       for (let i = 0; i < d; i++) {

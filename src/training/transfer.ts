@@ -191,7 +191,8 @@ export function featureSpan(net: DeepLinearNet, featureTol: number, seed: number
     const hv = applyFeatures(net, ui);
     v.push(hv.map((x) => x / sig[c]));
   }
-  return { sigma: sig.slice(0, kept), u, v, nextRelative: kept < b ? sig[kept] / sig[0] : 0 };
+  // σ_1 = 0 (features vanished or underflowed): an empty span.
+  return { sigma: sig.slice(0, kept), u, v, nextRelative: kept < b && sig[0] > 0 ? sig[kept] / sig[0] : 0 };
 }
 
 /**
@@ -204,6 +205,7 @@ export function linearTransfer(span: FeatureSpan, x: Mat, y: Float64Array, lambd
   const n = x.rows;
   const d = x.cols;
   const r = span.sigma.length;
+  if (r === 0) return new Float64Array(d); // no feature to refit: the end-to-end vector is 0
   // Columns of F.
   const f = span.u.map((u, i) => {
     const col = new Float64Array(n);
@@ -243,6 +245,8 @@ export function linearTransfer(span: FeatureSpan, x: Mat, y: Float64Array, lambd
 /** The implicit-bias limit of fine-tuning (balanced rank-one start with end-to-end w₀; module comment). */
 export function fineTuneLimit(ls: SpectralLeastSquares, y: Float64Array, w0: Float64Array, depth: number): { w: Float64Array; kappa: number; converged: boolean } {
   const minNorm = ls.minNorm(y);
+  // ‖w₀‖² = 0 (a pretraining that never left the saddle of a tiny init, ‖w₀‖² underflowing): the κ term vanishes.
+  if (!(dot(w0, w0) > 0)) return { w: minNorm, kappa: 0, converged: true };
   const pw = ls.project(w0);
   const perp = Float64Array.from(w0, (v, i) => v - pw[i]);
   const k = solveKappa({ a: dot(minNorm, minNorm), b: dot(perp, perp), s: Math.sqrt(dot(w0, w0)), pNorm: Math.sqrt(dot(pw, pw)) }, depth);

@@ -15,12 +15,12 @@
  * stage 'single-task' (§1.5): a Bernoulli–Gaussian teacher learned from the (c, λ) init directly.
  *
  * Metrics: `mse` = (1/d)‖β̂ − β*‖² (the noiseless test MSE), `trainMse`, `converged`, `iterations`, `stop`
- * (0 criterion met, 1 fixed point, 2 budget, 3 diverged), invariant drift of the trained run, and with
+ * (0 criterion met, 1 fixed point, 2 budget, 3 diverged, 4 stuck: a start no weight of which can move), invariant drift of the trained run, and with
  * `recordBeta` the coordinates `beta.i` (and `ib.i` for the implicit-bias solution) for scatter plots.
  */
 import { z } from 'zod';
 import { intIn, numAbove, numIn } from '../../validation.js';
-import { cLambdaInit, endOfPretraining, invariants, reinitialise, type DiagonalNet } from '../../models/diagonal.js';
+import { MIN_INIT_SCALE, cLambdaInit, endOfPretraining, invariants, reinitialise, type DiagonalNet } from '../../models/diagonal.js';
 import { drawBernoulliGaussianTeacher, drawFourGroupTeachers, drawScaledGaussianInputs, noisyLabels, parameterMse, checkFourGroupTask } from '../../tasks/sparseTeachers.js';
 import { solveImplicitBias } from '../../theory/anguita/implicitBias.js';
 import { pretrainDiagonal, trainDiagonalFlow, trainDiagonalGD } from '../../training/diagonal.js';
@@ -40,8 +40,8 @@ export const anguitaDiagonalParams = z
     rhoFT: numIn(0, 1).default(0.1),
     omega: numIn(0, 1).default(0.5),
     aPT: numIn(0, 100).default(1),
-    /** Absolute scale c_PT > 0 and relative scale λ_PT ∈ [−c_PT, c_PT] of the (c, λ) init. */
-    cPT: numAbove(0, 1e6),
+    /** Absolute scale c_PT ≥ 1e-307 (models/diagonal.ts MIN_INIT_SCALE) and relative scale λ_PT ∈ [−c_PT, c_PT] of the (c, λ) init. */
+    cPT: numIn(MIN_INIT_SCALE, 1e6),
     lambdaPT: numIn(-1e6, 1e6).default(0),
     /** Readout re-initialisation scale γ_FT ≥ 0. */
     gammaFT: numIn(0, 1e6).default(0),
@@ -82,7 +82,7 @@ export const anguitaDiagonalParams = z
 
 export type AnguitaDiagonalParams = z.output<typeof anguitaDiagonalParams>;
 
-const STOP_CODE: Record<string, number> = { residual: 0, stationary: 1, 'max-iterations': 2, 'time-limit': 2, diverged: 3 };
+const STOP_CODE: Record<string, number> = { residual: 0, stationary: 1, 'max-iterations': 2, 'time-limit': 2, diverged: 3, stuck: 4 };
 
 export function runAnguitaDiagonal(p: AnguitaDiagonalParams, seed: number): JobOutput {
   const metrics: Record<string, number> = {};

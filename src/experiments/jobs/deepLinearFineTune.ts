@@ -40,7 +40,7 @@ import { z } from 'zod';
 import { intIn, numIn, numAbove } from '../../validation.js';
 import { linearInstance, linearProblemSchema, sampleLinearData } from '../../tasks/linearTeachers.js';
 import { balancedRankOne, balanceResidual, randomInit, type DeepLinearNet } from '../../models/deepLinear.js';
-import { trainDeepLinear } from '../../training/deepLinear.js';
+import { minInitScale, trainDeepLinear } from '../../training/deepLinear.js';
 import { deepFineTunedSolution, frozenFirstLayerSolution, frozenRiskFloor } from '../../theory/shachaf/deep.js';
 import { exactRisk, fineTunedSolution } from '../../theory/shachaf/linear.js';
 import { createRng } from '../../numeric/rng.js';
@@ -90,6 +90,9 @@ export const deepLinearFineTuneParams = z
     if (p.training.frozen.length >= L) ctx.addIssue({ code: 'custom', path: ['training', 'frozen'], message: 'at least one layer must stay trainable' });
     if (p.hiddenWidths && L !== Infinity && p.hiddenWidths.length !== L - 1)
       ctx.addIssue({ code: 'custom', path: ['hiddenWidths'], message: `expected depth − 1 = ${L - 1} widths` });
+    if (p.init.kind === 'pretrained' && L !== Infinity && L >= 2 && p.init.scale < minInitScale(L)) {
+      ctx.addIssue({ code: 'custom', path: ['init', 'scale'], message: `expected a number in [${minInitScale(L)}, 1] at depth ${L} (below it the initial gradient underflows and training cannot move)` });
+    }
     if (L === Infinity && p.training.frozen.length > 0) ctx.addIssue({ code: 'custom', path: ['training', 'frozen'], message: 'the L = ∞ limit is theory only (no frozen layers)' });
     if (p.training.method === 'closed-form') {
       const use = 'with training.method "closed-form"';

@@ -44,6 +44,7 @@ import {
   trainScratch,
 } from '../../training/transfer.js';
 import type { DeepLinearNet } from '../../models/deepLinear.js';
+import { minInitScale } from '../../training/deepLinear.js';
 import type { JobOutput, JobType } from '../jobTypes.js';
 
 export const SOLVERS = ['implicit-bias', 'flow', 'gd'] as const;
@@ -57,7 +58,7 @@ export const tahirTransferParams = z
     depth: intIn(2, 6).default(2),
     /** Hidden width k (the paper: d); 0 means k = d. */
     width: intIn(0, 4000).default(0),
-    /** Initial scale α of the 'rand' init. */
+    /** Initial scale α of the 'rand' init, at least 10^(−150/(depth − 1)) (training/deepLinear.ts minInitScale). */
     initScale: numAbove(0, 1).default(1e-5),
     /** Target sample size n_t. */
     n: intIn(1, 20000),
@@ -94,6 +95,8 @@ export const tahirTransferParams = z
   .strict()
   .superRefine((p, ctx) => {
     const k = p.width === 0 ? p.d : p.width;
+    const minScale = minInitScale(p.depth);
+    if (p.initScale < minScale) ctx.addIssue({ code: 'custom', path: ['initScale'], message: `expected a number in [${minScale}, 1] at depth ${p.depth} (below it the initial gradient underflows and training cannot move)` });
     if (p.d * Math.max(k, p.n) > 8_000_000) ctx.addIssue({ code: 'custom', path: ['d'], message: `expected d · max(width, n) ≤ 8e6 (memory), got ${p.d} · ${Math.max(k, p.n)}` });
     if (p.solver === 'implicit-bias' && p.scratch && p.depth !== 2 && p.weightDecays.some((w) => w > 0)) {
       ctx.addIssue({ code: 'custom', path: ['weightDecays'], message: 'expected only 0 with solver "implicit-bias" at depth ≠ 2 (its weight-decay limit is derived for L = 2); use solver "flow" or "gd"' });
@@ -149,9 +152,10 @@ export function pretrainFor(p: TahirTransferParams): Pretrained {
     'pre.iterations': run.iterations,
     'pre.sourceRisk': isotropicRisk(w0, teachers.betaS),
     'pre.featureRank': span.sigma.length,
-    'pre.alignment': Math.abs(dot(span.u[0], teachers.betaS)),
+    // A pretraining that never left the saddle of the init may leave no representable feature direction.
+    'pre.alignment': span.u.length > 0 ? Math.abs(dot(span.u[0], teachers.betaS)) : 0,
     'pre.nextRelative': span.nextRelative,
-    'pre.topSingular': span.sigma[0],
+    'pre.topSingular': span.sigma[0] ?? 0,
     // The realised source estimate w₀ in the teachers' plane: the conditional theory of a finite source.
     'pre.w0.norm2': dot(w0, w0),
     'pre.w0.betaS': dot(w0, teachers.betaS),

@@ -8,7 +8,8 @@
  * closed form of its limit, θ_S + X⁺(y − Xθ_S) and X⁺y (digest §3.1), without iterating.
  */
 import type { JobSpec } from '../job.js';
-import type { FigureData, Series } from '../../plots/figure.js';
+import { noteNonFinite, type FigureData, type Series } from '../../plots/figure.js';
+import { varianceDivergenceReason } from '../../theory/shachaf/linear.js';
 import { linearProblemSchema, type LinearProblemInput } from '../../tasks/linearTeachers.js';
 import { describeSpectrum } from '../../tasks/gaussianInputs.js';
 import { predictLinearRisk } from '../../theory/shachaf/predict.js';
@@ -110,6 +111,8 @@ export const shachafLinearRisk: FigurePreset = {
             y: { name: 'population risk', values: theory.map((p) => p.risk) },
             converged: theory.map((p) => p.converged),
           });
+          // The exact expectation's noise term diverges around n = rank(Σ) (d when isotropic).
+          noteNonFinite(series[series.length - 1], (field, _i, v) => (field === 'y' && v === Infinity ? varianceDivergenceReason('rank(Σ)') : undefined));
           const xs: number[] = [];
           const ys: number[] = [];
           const se: number[] = [];

@@ -12,7 +12,7 @@
  * Quick: d = 40, θ = (π/2)·{0.125, …, 1} and γ ∈ {0.2, …, 2} (8 × 10), 8 instances.
  */
 import type { JobSpec } from '../job.js';
-import type { FigureData, FigureTable, Series } from '../../plots/figure.js';
+import { noteNonFinite, type FigureData, type FigureTable, type NonFiniteField, type Series } from '../../plots/figure.js';
 import { levelSet, linspace } from '../../plots/contour.js';
 import { aggregateWith, type Aggregate, type FigurePreset, type PresetOptions, type ResultLookup } from './types.js';
 import { SOLVERS, type TransferSolver } from '../jobs/tahirTransfer.js';
@@ -183,6 +183,16 @@ function simulatedMap(panel: string, name: string, g: Grid, cells: (Cell | undef
 const THEORY_THETAS = linspace(0.5, 90, 90).map((t) => t / DEG);
 const THEORY_GAMMAS = linspace(0.05, 2, 79);
 
+/** Reasons flagged beside the non-finite theory values in the figure JSON: the scratch spike at γ = 1, and n < 3. */
+const SPIKE = 'diverges at γ = n/d = 1: the scratch risk’s noise term σ²γ/(1 − γ) (Marchenko–Pastur limit) is infinite at the interpolation threshold';
+const FINITE_SPIKE = 'diverges for |n − d| ≤ 1: the mean trace of the inverse Gram matrix is infinite (exact finite-d mean, σ > 0)';
+const FINITE_TOO_SMALL = 'not computed for n < 3 (the exact finite-d mean needs n ≥ 3)';
+/** Flag an infinite theory value with `infinite`, a NaN with `nan` (else the generic reason). */
+const spikeReasons =
+  (infinite: string, nan?: string) =>
+  (_field: NonFiniteField, _index: number, v: number): string | undefined =>
+    Number.isNaN(v) ? nan : infinite;
+
 /** Clamp for contouring: ±∞ (the scratch spike at γ = 1) becomes a large finite value of the same sign. */
 const finiteForContour = (v: number): number => (Number.isNaN(v) ? 0 : Math.max(-1e3, Math.min(1e3, v)));
 
@@ -202,7 +212,7 @@ function theoryMap(panel: string, name: string, method: string, params: unknown,
     }),
   );
   return {
-    map: { name, kind: 'theory', panel, style: 'heatmap', method, params, x: { name: 'θ (degrees)', values: x }, y: { name: 'γ = n/d', values: y }, z: { name: 'T', values: z } },
+    map: noteNonFinite({ name, kind: 'theory', panel, style: 'heatmap', method, params, x: { name: 'θ (degrees)', values: x }, y: { name: 'γ = n/d', values: y }, z: { name: 'T', values: z } }, spikeReasons(SPIKE)),
     field,
     xs: thetas.map((t) => t * DEG),
     ys: gammas,
@@ -222,9 +232,9 @@ function slices(panel: string, g: Grid, cells: (Cell | undefined)[][], theory: (
     const theta = g.thetas[k];
     const label = `θ = ${fmtAngle(theta)}`;
     const dense = linspace(0.02, 2.05, 204);
-    out.push({ name: `theory ${label}`, kind: 'theory', panel, group: label, method, params: { ...(params as object), theta }, x: { name: 'γ', values: dense }, y: { name: 'T', values: dense.map((gm) => theory(theta, gm)) } });
+    out.push(noteNonFinite({ name: `theory ${label}`, kind: 'theory', panel, group: label, method, params: { ...(params as object), theta }, x: { name: 'γ', values: dense }, y: { name: 'T', values: dense.map((gm) => theory(theta, gm)) } }, spikeReasons(SPIKE)));
     if (finite) {
-      out.push({
+      out.push(noteNonFinite({
         name: `exact finite-d mean ${label}`,
         kind: 'theory',
         panel,
@@ -234,7 +244,7 @@ function slices(panel: string, g: Grid, cells: (Cell | undefined)[][], theory: (
         params: { ...(params as object), theta, d: g.d },
         x: { name: 'γ', values: g.gammas },
         y: { name: 'T', values: g.gammas.map((gm) => finite(theta, nOf(gm, g.d))) },
-      });
+      }, spikeReasons(FINITE_SPIKE, FINITE_TOO_SMALL)));
     }
     const col = g.gammas.map((_, j) => cells[j][k]);
     out.push({
@@ -347,7 +357,7 @@ export const tahirScratch: FigurePreset = preset({
     for (const sigma of [0.2, 0]) {
       const label = `σ = ${sigma}`;
       const dense = linspace(0.02, 2.05, 300);
-      series.push({ name: `theory eq. 8, ${label}`, kind: 'theory', group: label, method: 'Marchenko–Pastur limit', params: { sigma }, x: { name: 'γ', values: dense }, y: { name: 'R_sc', values: dense.map((gm) => scratchRisk(gm, sigma)) } });
+      series.push(noteNonFinite({ name: `theory eq. 8, ${label}`, kind: 'theory', group: label, method: 'Marchenko–Pastur limit', params: { sigma }, x: { name: 'γ', values: dense }, y: { name: 'R_sc', values: dense.map((gm) => scratchRisk(gm, sigma)) } }, spikeReasons(SPIKE)));
       const cells = g.gammas.map((gamma) => {
         const specs = seedsOf(o).map((seed) => phaseSpec(g, o, { sigma, gamma, seed }));
         return cellOf(lookup, specs, (m) => scratchOverThetas(g, m));
@@ -359,7 +369,7 @@ export const tahirScratch: FigurePreset = preset({
       });
       const gs = g.gammas.filter((_, j) => shown[j]);
       const cs = cells.filter((_, j) => shown[j]);
-      series.push({ name: `exact finite-d mean, ${label}`, kind: 'theory', group: label, style: 'markers', method: 'exact Gaussian mean (inverse-Wishart)', params: { sigma, d: g.d }, x: { name: 'γ', values: gs }, y: { name: 'R_sc', values: gs.map((gm) => scratchRiskFinite(nOf(gm, g.d), g.d, sigma)) } });
+      series.push(noteNonFinite({ name: `exact finite-d mean, ${label}`, kind: 'theory', group: label, style: 'markers', method: 'exact Gaussian mean (inverse-Wishart)', params: { sigma, d: g.d }, x: { name: 'γ', values: gs }, y: { name: 'R_sc', values: gs.map((gm) => scratchRiskFinite(nOf(gm, g.d), g.d, sigma)) } }, spikeReasons(FINITE_SPIKE)));
       series.push({
         name: `simulation, ${label}`,
         kind: 'simulation',

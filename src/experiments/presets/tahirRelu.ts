@@ -11,7 +11,7 @@
  * with its power-law fit and linear-transfer risk against n for a few μ, with their predicted floors.
  */
 import type { JobSpec } from '../job.js';
-import type { FigureData, FigureTable, Series } from '../../plots/figure.js';
+import { noteNonFinite, type FigureData, type FigureTable, type Series } from '../../plots/figure.js';
 import { summarize } from '../../numeric/stats.js';
 import { aggregateMetric, type FigurePreset, type PresetOptions, type ResultLookup } from './types.js';
 
@@ -121,6 +121,14 @@ export function fitPowerLaw(n: readonly number[], r: readonly number[]): PowerLa
 function crossover(fit: PowerLawFit | undefined, level: number): number {
   if (!fit || !(level > 0) || !(fit.b > 0)) return NaN;
   return (fit.a / level) ** (1 / fit.b);
+}
+
+/** Why `crossover(fit, level)` is NaN (the flag beside the null in the figure JSON). */
+function noPredictedCrossover(fit: PowerLawFit | undefined, level: number): string {
+  if (!fit) return 'no crossover predicted: no scratch power-law fit (too few scratch points with a result)';
+  if (Number.isNaN(level)) return 'no value: no stored out-of-span norm for this μ';
+  if (!(fit.b > 0)) return `no crossover predicted: the fitted scratch risk does not decrease with n (b = ${fit.b})`;
+  return `no crossover predicted: the out-of-span norm ${level} is not positive, so positive transfer is predicted at every n`;
 }
 
 /** The n where T(n) first changes sign from + to −, interpolated linearly in log₂ n; NaN if it does not. */
@@ -252,6 +260,7 @@ export const tahirRelu: FigurePreset = {
       x: { name: 'μ (fraction of teacher neurons dropped)', values: p.mus },
       y: { name: 'log₂ n', values: nStarTheory.map((v) => (Number.isFinite(v) ? log2(v) : NaN)) },
     });
+    noteNonFinite(series[series.length - 1], (field, k) => (field === 'y' ? noPredictedCrossover(fit, oosT[k]?.mean ?? NaN) : undefined));
     series.push({
       name: 'predicted boundary from the pretrained student span (check)',
       kind: 'simulation',
@@ -261,8 +270,9 @@ export const tahirRelu: FigurePreset = {
       params: { ...common, fit, oos: 'mean over seeds of pre.0.oosStudent' },
       x: { name: 'μ (fraction of teacher neurons dropped)', values: p.mus },
       y: { name: 'log₂ n', values: nStarStudent.map((v) => (Number.isFinite(v) ? log2(v) : NaN)) },
-      converged: oosS.map((a) => a?.converged ?? false),
+      converged: oosS.map((a, k) => (a?.converged ?? false) && Number.isFinite(nStarStudent[k])),
     });
+    noteNonFinite(series[series.length - 1], (field, k) => (field === 'y' ? noPredictedCrossover(fit, oosS[k]?.mean ?? NaN) : undefined));
     series.push({
       name: 'measured crossover (T changes sign; log-linear interpolation)',
       kind: 'simulation',
@@ -272,7 +282,13 @@ export const tahirRelu: FigurePreset = {
       params: { ...common, from: 'the seed-mean T map above' },
       x: { name: 'μ (fraction of teacher neurons dropped)', values: p.mus },
       y: { name: 'log₂ n', values: nStarMeasured.map((v) => (Number.isFinite(v) ? log2(v) : NaN)) },
-      converged: p.mus.map((_, k) => p.ns.every((__, j) => cellConv[k * p.ns.length + j])),
+      // A μ without a crossover has no point to vouch for: not converged, whatever its cells.
+      converged: p.mus.map((_, k) => Number.isFinite(nStarMeasured[k]) && p.ns.every((__, j) => cellConv[k * p.ns.length + j])),
+    });
+    noteNonFinite(series[series.length - 1], (field, k) => {
+      if (field !== 'y') return undefined;
+      if (tGrid[k].some(Number.isNaN)) return 'no value: a cell of this μ has no stored result';
+      return `no crossover: T does not change sign from + to − over n ∈ [${p.ns[0]}, ${p.ns[p.ns.length - 1]}]`;
     });
 
     series.push({

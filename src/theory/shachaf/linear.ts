@@ -47,6 +47,11 @@ export function zeroShotRisk(cov: Covariance, thetaS: ArrayLike<number>, thetaT:
  * The noise part σ² E tr(X⁺ᵀ Σ X⁺) for Gaussian X with Σ = s² U Uᵀ of rank r: n/(r − n − 1) below the
  * interpolation threshold, r/(n − r − 1) above it; infinite for |n − r| ≤ 1 (it diverges there).
  */
+/** Why the variance factor is infinite (`isotropicVarianceFactor`), with `rank` the name of r in the caller's terms. */
+export function varianceDivergenceReason(rank: string): string {
+  return `diverges for ${rank} − 1 ≤ n ≤ ${rank} + 1: the noise term σ²·n/(${rank} − n − 1) (or σ²·${rank}/(n − ${rank} − 1)) has a vanishing denominator`;
+}
+
 export function isotropicVarianceFactor(n: number, r: number): number {
   if (n < r - 1) return n / (r - n - 1);
   if (n > r + 1) return r / (n - r - 1);
