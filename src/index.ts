@@ -28,6 +28,7 @@ export * from './theory/registry.js';
 export * from './experiments/job.js';
 export * from './experiments/jobTypes.js';
 export * from './experiments/spec.js';
+export * from './experiments/memory.js';
 export * from './experiments/pool.js';
 export * from './experiments/runner.js';
 export * from './experiments/reproduce.js';

@@ -40,10 +40,21 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
+/** JSON text of a value, except that NaN and ±Infinity (which YAML can hold) are written as such, not as null. */
+function literal(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : literal(v))).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${literal(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? String(value);
+}
+
 function show(value: unknown): string {
   if (value === undefined) return 'missing';
   try {
-    const s = JSON.stringify(value);
+    const s = literal(value);
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
   } catch {
     return String(value);

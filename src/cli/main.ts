@@ -9,13 +9,14 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRESETS } from '../experiments/presets/index.js';
 import { reproduce } from '../experiments/reproduce.js';
-import { expandSweep, readSweepSpec } from '../experiments/spec.js';
+import { DEFAULT_MAX_JOBS, expandSweep, readSweepSpec } from '../experiments/spec.js';
 import { runJobs } from '../experiments/runner.js';
 import { createExecutor } from '../experiments/pool.js';
 import { openStore } from '../store/store.js';
 import { summarize } from '../numeric/stats.js';
 import { csvNumber, flagRecord } from '../nonFinite.js';
-import { THEORY, evaluateTheoryGrid, getTheory } from '../theory/registry.js';
+import { DEFAULT_MAX_THEORY_POINTS, THEORY, evaluateTheoryGrid, getTheory } from '../theory/registry.js';
+import { DEFAULT_MAX_MEMORY_BYTES, formatBytes, parseByteSize } from '../experiments/memory.js';
 import { CODE_VERSION } from '../experiments/job.js';
 import { createProgress } from './progress.js';
 import { RedisQueueExecutor, type QueueStatus } from '../queue/executor.js';
@@ -46,10 +47,26 @@ class UsageError extends Error {}
 
 function parseIntOption(name: string, min: number, max: number) {
   return (value: string): number => {
-    const v = Number(value);
+    const v = /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : NaN;
     if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name}: expected an integer in [${min}, ${max}] (got ${JSON.stringify(value)})`);
     return v;
   };
+}
+
+const parseMaxPoints = parseIntOption('--max-points', 1, 1_000_000_000);
+
+/** `--max-memory <size>`: a size like 8GiB, 512MiB or a number of bytes. */
+function parseMemoryOption(value: string): number {
+  const bytes = parseByteSize(value);
+  if (bytes === null) throw new UsageError(`--max-memory: expected a size like 8GiB, 512MiB or a number of bytes (got ${JSON.stringify(value)})`);
+  return bytes;
+}
+
+/** The local worker threads and a queue's workers are two ways to run the jobs: asking for both is a usage error. */
+function rejectWorkersWithQueue(opts: { workers?: number; queue?: string }): void {
+  if (opts.queue !== undefined && opts.workers !== undefined) {
+    throw new UsageError('--workers: not allowed with --queue (the jobs run on the `ftlab worker`s of the queue; set their threads with `ftlab worker --concurrency`)');
+  }
 }
 
 /** `--param name=value`, repeatable: collects the pairs into one record (a bad pair is a usage error). */
@@ -73,7 +90,9 @@ function fmt(v: number): string {
 }
 
 function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  // a loop, not Math.max(...column): a column of a large grid is more arguments than a call can take
+  const widths = rows[0].map(() => 0);
+  for (const r of rows) for (let c = 0; c < widths.length; c++) widths[c] = Math.max(widths[c], (r[c] ?? '').length);
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n') + '\n';
 }
 
@@ -113,6 +132,7 @@ program
   .option('--queue-name <name>', 'queue name on the Redis server', DEFAULT_QUEUE_NAME)
   .option('--json', 'print the figure JSON on stdout')
   .action(async (id: string, opts: { seeds?: number; out: string; workers?: number; quick?: boolean; solver?: string; param: Record<string, number>; png: boolean; json?: boolean; queue?: string; queueName: string }) => {
+    rejectWorkersWithQueue(opts);
     const progress = createProgress(id);
     let result;
     try {
@@ -155,9 +175,12 @@ program
   .option('--workers <n>', 'worker threads (0 = inline; default one per core)', parseIntOption('--workers', 0, 256))
   .option('--queue <url>', 'spread the jobs over `ftlab worker`s through a BullMQ queue on Redis (redis://[:password@]host:port[/db])')
   .option('--queue-name <name>', 'queue name on the Redis server', DEFAULT_QUEUE_NAME)
+  .option('--max-jobs <n>', 'refuse a sweep of more jobs (grid points × seeds) than this', parseIntOption('--max-jobs', 1, 1_000_000_000), DEFAULT_MAX_JOBS)
+  .option('--max-memory <size>', `refuse a sweep with a job estimated to need more memory than this, e.g. 16GiB (default: ${formatBytes(DEFAULT_MAX_MEMORY_BYTES).replace(' ', '')})`, parseMemoryOption)
   .option('--json', 'print the summary as JSON')
-  .action(async (specPath: string, opts: { out: string; workers?: number; json?: boolean; queue?: string; queueName: string }) => {
-    const sweep = expandSweep(readSweepSpec(specPath));
+  .action(async (specPath: string, opts: { out: string; workers?: number; json?: boolean; queue?: string; queueName: string; maxJobs: number; maxMemory?: number }) => {
+    rejectWorkersWithQueue(opts);
+    const sweep = expandSweep(readSweepSpec(specPath), { maxJobs: opts.maxJobs, maxMemoryBytes: opts.maxMemory });
     mkdirSync(opts.out, { recursive: true });
     const store = openStore(opts.out);
     const executor = executorFor(opts);
@@ -181,7 +204,7 @@ program
       }
       // JSON writes a non-finite mean or s.e. as null: flag it (src/nonFinite.ts).
       const nonFinite = flagRecord(Object.fromEntries(Object.entries(metrics).flatMap(([m, s]) => [[`${m}.mean`, s.mean], [`${m}.stderr`, s.stderr]])));
-      return { coords: point.coords, seeds: runs.length, converged: runs.every((r) => r!.converged), metrics, ...(nonFinite ? { nonFinite } : {}) };
+      return { coords: point.coords, seeds: runs.length, converged: runs.length > 0 && runs.every((r) => r!.converged), metrics, ...(nonFinite ? { nonFinite } : {}) };
     });
     store.close();
     const out = { sweep: sweep.spec.name, job: sweep.spec.job, points, summary: { ...summary, failures: summary.failures.slice(0, 20) } };
@@ -192,7 +215,7 @@ program
       String(i),
       ...Object.keys(sweep.spec.grid).map((k) => JSON.stringify(p.coords[k])),
       String(p.seeds),
-      p.converged ? 'yes' : 'NO',
+      p.seeds === 0 ? 'no runs' : p.converged ? 'yes' : 'NO',
       ...metricNames.flatMap((m) => (p.metrics[m] ? [fmt(p.metrics[m].mean), fmt(p.metrics[m].stderr)] : ['', ''])),
     ]);
     writeFileSync(join(opts.out, `${sweep.spec.name}.csv`), [header, ...rows].map((r) => r.map((c) => (/[",]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n') + '\n');
@@ -213,10 +236,11 @@ program
   .argument('[name]', 'theory function name')
   .option('--list', 'list the theory functions with their parameters')
   .option('--json', 'print JSON')
+  .option('--max-points <n>', 'refuse a grid of more points than this', parseMaxPoints, DEFAULT_MAX_THEORY_POINTS)
   .allowUnknownOption(true)
   .allowExcessArguments(true)
   .helpOption('-h, --help', 'show help')
-  .action((name: string | undefined, opts: { list?: boolean; json?: boolean }, cmd: Command) => {
+  .action((name: string | undefined, opts: { list?: boolean; json?: boolean; maxPoints: number }, cmd: Command) => {
     if (opts.list || !name) {
       if (opts.json) return printJson(THEORY.map(({ evaluate: _e, ...rest }) => rest));
       for (const t of THEORY) {
@@ -229,9 +253,18 @@ program
     const fn = getTheory(name);
     const args = cmd.args.slice(1);
     const lists: Record<string, number[]> = {};
+    let maxPoints = opts.maxPoints;
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
       if (a === '--json') continue;
+      // options after the first parameter reach here unparsed
+      const limit = /^--max-points(?:=(.*))?$/.exec(a);
+      if (limit) {
+        const raw = limit[1] ?? args[++i];
+        if (raw === undefined) throw new UsageError('--max-points needs a value');
+        maxPoints = parseMaxPoints(raw);
+        continue;
+      }
       const m = /^--([A-Za-z][A-Za-z0-9]*)(?:=(.*))?$/.exec(a);
       if (!m) throw new UsageError(`${name}: unexpected argument ${JSON.stringify(a)}; use --<param> <value[,value…]>`);
       const raw = m[2] ?? args[++i];
@@ -246,7 +279,7 @@ program
         return v;
       });
     }
-    const rows = evaluateTheoryGrid(fn, lists);
+    const rows = evaluateTheoryGrid(fn, lists, { maxPoints });
     if (opts.json || args.includes('--json')) return printJson({ theory: fn.name, rows });
     const header = [...fn.params.map((p) => p.name), ...fn.outputs];
     process.stdout.write(table([header, ...rows.map((r) => [...fn.params.map((p) => String(r.params[p.name])), ...fn.outputs.map((o) => fmt(r.values[o]))])]));

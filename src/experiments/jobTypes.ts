@@ -4,6 +4,7 @@
  * bit-identical whichever worker runs it. Bump `version` whenever a job type's science changes.
  */
 import type { z } from 'zod';
+import type { MemoryTerm } from './memory.js';
 import { linearFineTuneJob } from './jobs/linearFineTune.js';
 import { deepLinearFineTuneJob } from './jobs/deepLinearFineTune.js';
 import { reluNtkFineTuneJob } from './jobs/reluNtkFineTune.js';
@@ -30,6 +31,8 @@ export interface JobType<S extends z.ZodType = z.ZodType> {
   readonly description: string;
   readonly schema: S;
   run(params: z.output<S>, seed: number): JobOutput;
+  /** The large arrays one run allocates, from its validated parameters (the sweep memory guard, memory.ts). */
+  estimateBytes?(params: z.output<S>): MemoryTerm[];
 }
 
 export const JOB_TYPES: Record<string, JobType> = {
@@ -42,8 +45,9 @@ export const JOB_TYPES: Record<string, JobType> = {
   [anguitaNonlinearJob.name]: anguitaNonlinearJob as unknown as JobType,
 };
 
+/** The registered job type called `name` (own entries only: "constructor" or "__proto__" are unknown names). */
 export function getJobType(name: string): JobType {
-  const jt = JOB_TYPES[name];
+  const jt = Object.hasOwn(JOB_TYPES, name) ? JOB_TYPES[name] : undefined;
   if (!jt) throw new RangeError(`job: unknown job type "${name}"; allowed: ${Object.keys(JOB_TYPES).join(', ')}`);
   return jt;
 }

@@ -2,7 +2,9 @@
  * Sweep specifications (JSON or YAML files, or objects from presets): a job type, base parameters, a
  * grid of values for dotted parameter paths, and a number of seeds. `expandSweep` takes the cartesian
  * product of the grid, sets each point into a copy of the base parameters, and creates one job per
- * (point, seed), each validated by its job type's schema.
+ * (point, seed), each validated by its job type's schema. Two guards run first: the number of jobs (points ×
+ * seeds, counted from the grid's lengths before anything is expanded) and each point's memory estimate (see
+ * memory.ts), each against a limit that the caller may raise.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -10,6 +12,8 @@ import YAML from 'yaml';
 import { intIn } from '../validation.js';
 import { parseParams } from '../validation.js';
 import { makeJob, type Job } from './job.js';
+import { getJobType } from './jobTypes.js';
+import { DEFAULT_MAX_MEMORY_BYTES, jobMemoryProblem } from './memory.js';
 
 export const sweepSpecSchema = z
   .object({
@@ -67,15 +71,47 @@ export function gridPoints(spec: SweepSpec): GridPoint[] {
   });
 }
 
+/** The default largest number of jobs (grid points × seeds) of one sweep. */
+export const DEFAULT_MAX_JOBS = 100_000;
+
+/** Limits of `expandSweep`; a sweep above either is refused before it is expanded. */
+export interface SweepLimits {
+  /** Largest number of jobs, grid points × seeds (default DEFAULT_MAX_JOBS). */
+  maxJobs?: number;
+  /** Largest estimated memory of one job, in bytes (default DEFAULT_MAX_MEMORY_BYTES, 4 GiB). */
+  maxMemoryBytes?: number;
+}
+
+/** The number of grid points and of jobs of a validated spec, from the grid's lengths alone. */
+export function sweepSize(spec: SweepSpec): { points: number; jobs: number } {
+  const points = Object.values(spec.grid).reduce((n, values) => n * values.length, 1);
+  return { points, jobs: points * spec.seeds };
+}
+
+const count = (n: number, unit: string) => `${n.toLocaleString('en-US')} ${unit}${n === 1 ? '' : 's'}`;
+
 /** Validate a spec and expand it into jobs (throws a ValidationError naming the field on bad input). */
-export function expandSweep(input: unknown): ExpandedSweep {
+export function expandSweep(input: unknown, limits: SweepLimits = {}): ExpandedSweep {
   const spec = parseParams(sweepSpecSchema, input, 'sweep spec');
+  const maxJobs = limits.maxJobs ?? DEFAULT_MAX_JOBS;
+  const size = sweepSize(spec);
+  if (size.jobs > maxJobs) {
+    throw new RangeError(
+      `sweep spec: ${count(size.points, 'grid point')} × ${count(spec.seeds, 'seed')} = ${count(size.jobs, 'job')}; ` +
+        `the limit is ${count(maxJobs, 'job')} (--max-jobs N on ftlab run, or the maxJobs option of expandSweep, to raise it)`,
+    );
+  }
+  const maxMemoryBytes = limits.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
   const points = gridPoints(spec);
   const jobs = points.map((point, p) => {
     const row: Job[] = [];
     for (let s = 0; s < spec.seeds; s++) {
       try {
-        row.push(makeJob({ type: spec.job, params: point.params, seed: spec.seedStart + s }));
+        const job = makeJob({ type: spec.job, params: point.params, seed: spec.seedStart + s });
+        // one memory check per point: its seeds share the parameters
+        const tooLarge = s === 0 ? jobMemoryProblem(getJobType(job.type), job.params, maxMemoryBytes) : null;
+        if (tooLarge) throw new RangeError(tooLarge);
+        row.push(job);
       } catch (err) {
         const where = Object.keys(point.coords).length ? ` at grid point ${p} ${JSON.stringify(point.coords)}` : '';
         throw new RangeError(`${(err as Error).message}${where}`);

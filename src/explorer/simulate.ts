@@ -19,7 +19,7 @@ export const EXPLORER_JOB_TYPES: Readonly<Record<string, JobType>> = {
 };
 
 function explorerJobType(name: string): JobType {
-  const t = EXPLORER_JOB_TYPES[name];
+  const t = Object.hasOwn(EXPLORER_JOB_TYPES, name) ? EXPLORER_JOB_TYPES[name] : undefined;
   if (!t) throw new RangeError(`job: the explorer does not run job type "${name}"; it runs ${Object.keys(EXPLORER_JOB_TYPES).join(', ')}`);
   return t;
 }

@@ -34,6 +34,14 @@ export function cloneNet(net: DeepLinearNet): DeepLinearNet {
   return { d: net.d, layers: net.layers.map((m) => ({ rows: m.rows, cols: m.cols, data: Float64Array.from(m.data) })) };
 }
 
+/** Number of parameters of a network on R^d with hidden widths k_1 … k_{L−1}: d·k_1 + Σ k_j k_{j+1} + k_{L−1}. */
+export function shapeParameterCount(d: number, hiddenWidths: readonly number[]): number {
+  const sizes = [d, ...hiddenWidths, 1];
+  let total = 0;
+  for (let j = 1; j < sizes.length; j++) total += sizes[j - 1] * sizes[j];
+  return total;
+}
+
 /** Total number of parameters. */
 export function parameterCount(net: DeepLinearNet): number {
   return net.layers.reduce((s, m) => s + m.data.length, 0);

@@ -215,6 +215,24 @@ export class Store {
 }
 
 /** Open (creating if needed) the store in an output folder. */
+/** What to do about an SQLite error code met when opening the results database. */
+const OPEN_HINTS: Record<string, string> = {
+  SQLITE_NOTADB: 'it is not an ftlab results database, or it is damaged: move it aside or choose another --out folder',
+  SQLITE_CORRUPT: 'the database is damaged: move it aside or choose another --out folder',
+  SQLITE_CANTOPEN: 'check that the folder exists and that the file and folder can be read (and written, unless read-only)',
+  SQLITE_READONLY: 'the file or its folder is read-only: make it writable or choose another --out folder',
+  SQLITE_PERM: 'the file or its folder is read-only: make it writable or choose another --out folder',
+  SQLITE_BUSY: 'another process holds the database locked; try again when it has finished',
+};
+
+/** Open `outDir`'s results database; an SQLite error names the file and says what to do. */
 export function openStore(outDir: string, options: { readonly?: boolean } = {}): Store {
-  return new Store(join(outDir, STORE_FILE), options);
+  const path = join(outDir, STORE_FILE);
+  try {
+    return new Store(path, options);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const hint = typeof code === 'string' ? OPEN_HINTS[code] : undefined;
+    throw new Error(`${path}: ${err instanceof Error ? err.message : String(err)}${hint ? ` (${hint})` : ''}`, { cause: err });
+  }
 }

@@ -14,6 +14,7 @@ import { createRng } from '../numeric/rng.js';
 import { type Mat } from '../numeric/matrix.js';
 import { gemv } from '../kernels/linear.js';
 import { covarianceSchema, gaussianInputs, MAX_DIMENSION } from './gaussianInputs.js';
+import { float64Term, type MemoryTerm } from '../experiments/memory.js';
 
 export const teacherPairSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scaled'), alpha: numIn(-1e3, 1e3), eps: numIn(0, 1e3) }).strict(),
@@ -110,4 +111,21 @@ export function sampleLinearData(inst: LinearInstance, n: number, noiseSd: numbe
     for (let i = 0; i < n; i++) y[i] += noise[i];
   }
   return { x, y, noise };
+}
+
+/**
+ * The large arrays of one replicate of a linear problem (at `path`, e.g. "problem"): its inputs X (n×d), a working
+ * copy of X for the solvers' kernels, the Gram matrix of the smaller side with its eigenvectors (minimum-norm
+ * solutions), and a random eigenbasis of Σ (d×d, with the factorisation drawing it).
+ */
+export function linearProblemTerms(p: LinearProblem, path: string): MemoryTerm[] {
+  const d = { [`${path}.d`]: p.d };
+  const dn = { ...d, [`${path}.n`]: p.n };
+  const m = Math.min(p.n, p.d);
+  return [
+    float64Term('X', 'd·n', p.d * p.n, dn),
+    float64Term("the solvers' copy of X", 'd·n', p.d * p.n, dn),
+    float64Term('the Gram matrix and its eigenvectors', '3·min(d, n)²', 3 * m * m, dn),
+    float64Term('the random eigenbasis of Σ', '2·d²', p.covariance.basis === 'random' ? 2 * p.d * p.d : 0, d),
+  ];
 }

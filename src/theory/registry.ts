@@ -459,15 +459,26 @@ export function checkTheoryParam(fn: TheoryFunction, param: TheoryParam, value: 
   if (problem) throw new RangeError(`${fn.name}: --${param.name}: ${problem}`);
 }
 
+/** The default largest theory grid, in points. */
+export const DEFAULT_MAX_THEORY_POINTS = 1_000_000;
+
 /**
- * Evaluate on the cartesian grid of the given value lists (missing parameters take their defaults); a row whose
- * outputs are not all finite carries `nonFinite` flags (src/nonFinite.ts).
+ * Evaluate on the cartesian grid of the given value lists (missing parameters take their defaults). A grid of
+ * more than `maxPoints` points (the product of the lists' lengths, counted before anything is evaluated) is refused.
+ * A row whose outputs are not all finite carries `nonFinite` flags (src/nonFinite.ts).
  */
-export function evaluateTheoryGrid(fn: TheoryFunction, lists: Record<string, number[]>): TheoryRow[] {
+export function evaluateTheoryGrid(fn: TheoryFunction, lists: Record<string, number[]>, options: { maxPoints?: number } = {}): TheoryRow[] {
   for (const key of Object.keys(lists)) {
     if (!fn.params.some((p) => p.name === key)) {
       throw new RangeError(`${fn.name}: unknown parameter --${key}; allowed: ${fn.params.map((p) => `--${p.name}`).join(', ')}`);
     }
+  }
+  const maxPoints = options.maxPoints ?? DEFAULT_MAX_THEORY_POINTS;
+  const lengths = fn.params.map((p) => lists[p.name]?.length ?? 1);
+  const points = lengths.reduce((a, b) => a * b, 1);
+  if (points > maxPoints) {
+    const n = (v: number) => v.toLocaleString('en-US');
+    throw new RangeError(`${fn.name}: ${lengths.filter((l) => l > 1).join(' × ')} = ${n(points)} grid points; the limit is ${n(maxPoints)} (--max-points N on ftlab theory, or the maxPoints option of evaluateTheoryGrid, to raise it)`);
   }
   let grid: Record<string, number>[] = [{}];
   for (const param of fn.params) {

@@ -25,9 +25,14 @@ import { drawBernoulliGaussianTeacher, drawFourGroupTeachers, drawScaledGaussian
 import { solveImplicitBias } from '../../theory/anguita/implicitBias.js';
 import { pretrainDiagonal, trainDiagonalFlow, trainDiagonalGD } from '../../training/diagonal.js';
 import type { JobOutput, JobType } from '../jobTypes.js';
+import { float64Term, type MemoryTerm } from '../memory.js';
 
 export const DIAGONAL_SOLVERS = ['implicit-bias', 'gd', 'flow'] as const;
 export type DiagonalSolver = (typeof DIAGONAL_SOLVERS)[number];
+
+/** The absolute scale c_PT of the (c, λ) init. */
+/** c_PT's range: below MIN_INIT_SCALE the (c, λ) init rounds to zero weights, from which no solver can move. */
+const cPTSchema = numIn(MIN_INIT_SCALE, 1e6);
 
 export const anguitaDiagonalParams = z
   .object({
@@ -41,7 +46,7 @@ export const anguitaDiagonalParams = z
     omega: numIn(0, 1).default(0.5),
     aPT: numIn(0, 100).default(1),
     /** Absolute scale c_PT ≥ 1e-307 (models/diagonal.ts MIN_INIT_SCALE) and relative scale λ_PT ∈ [−c_PT, c_PT] of the (c, λ) init. */
-    cPT: numIn(MIN_INIT_SCALE, 1e6),
+    cPT: cPTSchema,
     lambdaPT: numIn(-1e6, 1e6).default(0),
     /** Readout re-initialisation scale γ_FT ≥ 0. */
     gammaFT: numIn(0, 1e6).default(0),
@@ -63,7 +68,9 @@ export const anguitaDiagonalParams = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (!(Math.abs(p.lambdaPT) <= p.cPT)) ctx.addIssue({ code: 'custom', path: ['lambdaPT'], message: `expected a number in [−cPT, cPT] = [${-p.cPT}, ${p.cPT}] (got ${p.lambdaPT})` });
+    // the checks against c_PT only when c_PT itself is valid (else its own error is the one to report)
+    const cValid = cPTSchema.safeParse(p.cPT).success;
+    if (cValid && !(Math.abs(p.lambdaPT) <= p.cPT)) ctx.addIssue({ code: 'custom', path: ['lambdaPT'], message: `expected a number in [−cPT, cPT] = [${-p.cPT}, ${p.cPT}]` });
     if (p.stage === 'fine-tune') {
       try {
         checkFourGroupTask({ rhoPT: p.rhoPT, rhoFT: p.rhoFT, omega: p.omega, aPT: p.aPT });
@@ -72,10 +79,10 @@ export const anguitaDiagonalParams = z
         const field = msg.split(':')[0];
         ctx.addIssue({ code: 'custom', path: [field], message: msg.slice(field.length + 2) });
       }
-      if (p.lambdaPT === -p.cPT && p.gammaFT === 0) {
+      if (cValid && p.lambdaPT === -p.cPT && p.gammaFT === 0) {
         ctx.addIssue({ code: 'custom', path: ['gammaFT'], message: 'expected γ_FT > 0 when λ_PT = −c_PT: the summed first layer is exactly 0 and fine-tuning cannot leave β = 0 (digest §2.2)' });
       }
-    } else if (!(p.rhoFT > 0)) ctx.addIssue({ code: 'custom', path: ['rhoFT'], message: `expected a density in (0, 1] (got ${p.rhoFT})` });
+    } else if (!(p.rhoFT > 0)) ctx.addIssue({ code: 'custom', path: ['rhoFT'], message: 'expected a density in (0, 1]' });
     if (p.recordBeta && p.d > 2000) ctx.addIssue({ code: 'custom', path: ['recordBeta'], message: `expected d ≤ 2000 when recording every coordinate (got d = ${p.d})` });
     if (p.solver === 'implicit-bias' && p.noise > 0) ctx.addIssue({ code: 'custom', path: ['solver'], message: 'expected "gd" or "flow" with label noise > 0 (the implicit bias assumes interpolation of the labels)' });
   });
@@ -164,11 +171,26 @@ export function runAnguitaDiagonal(p: AnguitaDiagonalParams, seed: number): JobO
   return { metrics, status: { converged, iterations, residual } };
 }
 
+/**
+ * The fine-tuning inputs X (n×d) with the solver's copy (the kernels' workspace, or the implicit-bias solver's
+ * scaled copy; one more when comparing with the implicit bias), and the pretraining samples with their copy.
+ */
+function anguitaDiagonalTerms(p: AnguitaDiagonalParams): MemoryTerm[] {
+  const preN = p.stage === 'fine-tune' && p.pretraining.kind === 'samples' ? p.pretraining.n : 0;
+  const copies = p.solver !== 'implicit-bias' && p.compareImplicitBias ? 2 : 1;
+  return [
+    float64Term('X', 'd·n', p.d * p.n, { d: p.d, n: p.n }),
+    float64Term("the solver's copies of X", `${copies}·d·n`, copies * p.d * p.n, { d: p.d, n: p.n }),
+    float64Term('the pretraining samples with their copy', '2·d·pretraining.n', 2 * p.d * preN, { d: p.d, 'pretraining.n': preN }),
+  ];
+}
+
 export const anguitaDiagonalJob: JobType<typeof anguitaDiagonalParams> = {
   name: 'anguita-diagonal',
   version: 1,
   description:
     'Diagonal linear network (Anguita et al. 2026): pretraining (oracle or samples) → re-initialisation (★) → fine-tuning by GD, gradient flow or the implicit-bias solver; or single-task learning from the (c, λ) init. Metric mse = (1/d)‖β̂ − β*‖²',
   schema: anguitaDiagonalParams,
+  estimateBytes: anguitaDiagonalTerms,
   run: runAnguitaDiagonal,
 };

@@ -54,6 +54,7 @@ function checkFingerprint(p: { dataFingerprint?: string }, dir: string): void {
 import { type Mlp, evaluateMlp, initMlp, layerRole, outputsOf, replaceReadout, weightNorm } from '../../models/mlp.js';
 import { FULL_BATCH_STOP_CODES, trainFullBatch, trainSgd } from '../../training/mlp.js';
 import type { JobOutput, JobType } from '../jobTypes.js';
+import { float64Term, type MemoryTerm } from '../memory.js';
 
 /** Task A of the figure: Ankle boot (positive) vs Sandal, both held out of pretraining. */
 export const TASK_A = { positive: [9], negative: [5] } as const;
@@ -127,16 +128,16 @@ export const anguitaNonlinearParams = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (p.n % 2 !== 0) ctx.addIssue({ code: 'custom', path: ['n'], message: `expected an even number (n/2 samples per side of the binary task), got ${p.n}` });
+    if (p.n % 2 !== 0) ctx.addIssue({ code: 'custom', path: ['n'], message: 'expected an even number (n/2 samples per side of the binary task)' });
     const dup = (xs: number[]) => xs.some((v, i) => xs.indexOf(v) !== i);
     if (dup(p.positive)) ctx.addIssue({ code: 'custom', path: ['positive'], message: 'expected distinct classes' });
     if (dup(p.negative)) ctx.addIssue({ code: 'custom', path: ['negative'], message: 'expected distinct classes' });
     if (dup(p.heldOut)) ctx.addIssue({ code: 'custom', path: ['heldOut'], message: 'expected distinct classes' });
     const both = p.positive.filter((c) => p.negative.includes(c));
     if (both.length > 0) ctx.addIssue({ code: 'custom', path: ['negative'], message: `expected no class on both sides of the task (${both.join(', ')} also in positive)` });
-    if (![1, 2, 4].includes(p.pool)) ctx.addIssue({ code: 'custom', path: ['pool'], message: `expected 1, 2 or 4 (a divisor of 28 in that list), got ${p.pool}` });
-    if (p.fineTune.lrMax < p.fineTune.lr) ctx.addIssue({ code: 'custom', path: ['fineTune', 'lrMax'], message: `expected a number ≥ fineTune.lr = ${p.fineTune.lr} (got ${p.fineTune.lrMax})` });
-    if (p.stage === 'scratch' && p.gammaFT !== 1) ctx.addIssue({ code: 'custom', path: ['gammaFT'], message: `expected 1 (unused) with stage "scratch": the baseline's readout is part of its (c, κ) initialisation (got ${p.gammaFT})` });
+    if (![1, 2, 4].includes(p.pool)) ctx.addIssue({ code: 'custom', path: ['pool'], message: 'expected 1, 2 or 4 (a divisor of 28 in that list)' });
+    if (p.fineTune.lrMax < p.fineTune.lr) ctx.addIssue({ code: 'custom', path: ['fineTune', 'lrMax'], message: `expected a number ≥ fineTune.lr = ${p.fineTune.lr}` });
+    if (p.stage === 'scratch' && p.gammaFT !== 1) ctx.addIssue({ code: 'custom', path: ['gammaFT'], message: `expected 1 (unused) with stage "scratch": the baseline's readout is part of its (c, κ) initialisation` });
     if (p.stage === 'fine-tune' && 10 - p.heldOut.length < 2) ctx.addIssue({ code: 'custom', path: ['heldOut'], message: 'expected at least two pretraining classes' });
   });
 
@@ -335,11 +336,37 @@ export function runAnguitaNonlinear(p: AnguitaNonlinearParams, seed: number): Jo
   return { metrics, status: { converged: run.converged, iterations: run.steps, residual: run.loss } };
 }
 
+/** Fashion-MNIST's train and test images as bytes (60,000 + 10,000 of 28 × 28). */
+const FASHION_MNIST_BYTES = 70_000 * 28 * 28;
+
+/**
+ * The data set in memory, the (pooled) pretraining images and their test images, the fine-tuning images with the
+ * full-batch activations and deltas of every layer, the task's test images, and the network with its training state.
+ */
+function anguitaNonlinearTerms(p: AnguitaNonlinearParams): MemoryTerm[] {
+  const pixels = pooledDimension(p.pool);
+  const sizes = sizesOf(p, 10);
+  let weights = 0;
+  for (let l = 1; l < sizes.length; l++) weights += sizes[l - 1] * sizes[l] + sizes[l];
+  const pretrainClasses = p.stage === 'fine-tune' ? 10 - p.heldOut.length : 0;
+  const taskClasses = p.positive.length + p.negative.length;
+  return [
+    { name: 'the Fashion-MNIST images', shape: '70000·784 bytes', bytes: FASHION_MNIST_BYTES, fields: {} },
+    float64Term('the pretraining images', 'pretrain.perClass·classes·pixels', p.pretrain.perClass * pretrainClasses * pixels, { 'pretrain.perClass': p.pretrain.perClass, pool: p.pool }),
+    float64Term("the pretraining classes' test images", '1000·classes·pixels', 1000 * pretrainClasses * pixels, { pool: p.pool }),
+    float64Term('the fine-tuning images', 'n·pixels', p.n * pixels, { n: p.n, pool: p.pool }),
+    float64Term('the full-batch activations and deltas', '2·n·depth·hidden', 2 * p.n * p.depth * p.hidden, { n: p.n, depth: p.depth, hidden: p.hidden }),
+    float64Term('the test images', 'testPerClass·classes·pixels', Math.min(p.testPerClass, 1000) * taskClasses * pixels, { testPerClass: p.testPerClass, pool: p.pool }),
+    float64Term('the network and its training state', '4·(pixels·hidden + (depth−1)·hidden² + 10·hidden)', 4 * weights, { hidden: p.hidden, depth: p.depth, pool: p.pool }),
+  ];
+}
+
 export const anguitaNonlinearJob: JobType<typeof anguitaNonlinearParams> = {
   name: 'anguita-nonlinear',
   version: 2,
   description:
     'Nonlinear check of Anguita et al. (2026) on Fashion-MNIST: a ReLU MLP pretrained (SGD, softmax) on the non-held-out classes from the (c_PT, κ) initialisation, readout re-initialised at γ_FT, fine-tuned (full-batch GD, logistic loss) on n balanced samples of a binary task; or the same network trained from scratch. Metric testAccuracy',
   schema: anguitaNonlinearParams,
+  estimateBytes: anguitaNonlinearTerms,
   run: runAnguitaNonlinear,
 };

@@ -38,14 +38,15 @@
  */
 import { z } from 'zod';
 import { intIn, numIn, numAbove } from '../../validation.js';
-import { linearInstance, linearProblemSchema, sampleLinearData } from '../../tasks/linearTeachers.js';
-import { balancedRankOne, balanceResidual, randomInit, type DeepLinearNet } from '../../models/deepLinear.js';
+import { linearInstance, linearProblemSchema, linearProblemTerms, sampleLinearData } from '../../tasks/linearTeachers.js';
+import { balancedRankOne, balanceResidual, randomInit, shapeParameterCount, type DeepLinearNet } from '../../models/deepLinear.js';
 import { minInitScale, trainDeepLinear } from '../../training/deepLinear.js';
 import { deepFineTunedSolution, frozenFirstLayerSolution, frozenRiskFloor } from '../../theory/shachaf/deep.js';
 import { exactRisk, fineTunedSolution } from '../../theory/shachaf/linear.js';
 import { createRng } from '../../numeric/rng.js';
 import { dot, matVec, relativeMaxDiff } from '../../numeric/matrix.js';
 import type { JobOutput, JobType } from '../jobTypes.js';
+import { float64Term, trainingCopies, type MemoryTerm } from '../memory.js';
 
 /** How the fine-tuned network's end point is reached (the `--solver` of the shachaf-* deep figures). */
 export const DEEP_SOLVERS = ['flow', 'gd', 'closed-form'] as const;
@@ -143,12 +144,25 @@ function closedFormEndPoint(predicted: Float64Array, thetaS: Float64Array, L: nu
   return { w: predicted, reached: true };
 }
 
+/** The replicate's data and, when a network is trained, its parameters with the training state. */
+function deepLinearFineTuneTerms(params: DeepLinearFineTuneParams): MemoryTerm[] {
+  const terms = linearProblemTerms(params.problem, 'problem');
+  const method = params.training.method;
+  if (params.depth === 'Infinity' || method === 'closed-form') return terms;
+  const widths = params.hiddenWidths ?? (Array(params.depth - 1).fill(params.hiddenWidth) as number[]);
+  const width: Record<string, number> = params.hiddenWidths ? { 'max(hiddenWidths)': Math.max(0, ...params.hiddenWidths) } : { hiddenWidth: params.hiddenWidth };
+  const copies = trainingCopies(params.init.kind === 'pretrained' ? 'flow' : method);
+  terms.push(float64Term('the network and its training state', `${copies}·(d·k₁ + Σ k_j k_{j+1} + k_{L−1})`, copies * shapeParameterCount(params.problem.d, widths), { 'problem.d': params.problem.d, depth: params.depth, ...width }));
+  return terms;
+}
+
 export const deepLinearFineTuneJob: JobType<typeof deepLinearFineTuneParams> = {
   name: 'deep-linear-finetune',
   version: 1,
   description:
     'Fine-tuning a deep linear network from a pretrained (balanced or really pretrained) network by gradient flow, GD or the closed-form limit; exact risk and the implicit-bias prediction.',
   schema: deepLinearFineTuneParams,
+  estimateBytes: deepLinearFineTuneTerms,
   run(params: DeepLinearFineTuneParams, seed: number): JobOutput {
     const { problem, training } = params;
     const inst = linearInstance(problem);

@@ -6,7 +6,7 @@
  * the relative distance to the closed-form limit.
  */
 import { z } from 'zod';
-import { linearInstance, linearProblemSchema, sampleLinearData } from '../../tasks/linearTeachers.js';
+import { linearInstance, linearProblemSchema, linearProblemTerms, sampleLinearData } from '../../tasks/linearTeachers.js';
 import { fineTune, linearTrainingSchema, scratch, type TrainedLinear } from '../../training/linear.js';
 import { exactRisk, fineTunedSolution, scratchSolution } from '../../theory/shachaf/linear.js';
 import { relativeMaxDiff } from '../../numeric/matrix.js';
@@ -30,6 +30,7 @@ export const linearFineTuneJob: JobType<typeof linearFineTuneParams> = {
   version: 1,
   description: 'Fine-tuning (from θ_S) and scratch (from 0) linear regression on one seeded dataset; exact population risks.',
   schema: linearFineTuneParams,
+  estimateBytes: (params: LinearFineTuneParams) => linearProblemTerms(params.problem, 'problem'),
   run(params: LinearFineTuneParams, seed: number): JobOutput {
     const { problem, training } = params;
     const inst = linearInstance(problem);

@@ -15,6 +15,7 @@ import { analyticNtk, empiricalNtk, initTwoLayerRelu, reluForward, sphereInputs 
 import { trainTwoLayerRelu } from '../../training/twoLayerRelu.js';
 import { ntkGeneralizationTerm, ntkMeasureBound, projectedTaskDistance, residualKernelPrediction } from '../../theory/shachaf/ntk.js';
 import type { JobOutput, JobType } from '../jobTypes.js';
+import { float64Term, type MemoryTerm } from '../memory.js';
 
 export const reluNtkParams = z
   .object({
@@ -47,11 +48,27 @@ function mse(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s / a.length;
 }
 
+/**
+ * The pre-activations of the source fit (training and its empirical NTK), the source NTK with its
+ * eigenvectors, the test inputs with their pre-activations and the test × target kernels, and the weights.
+ */
+function reluNtkTerms(p: ReluNtkParams): MemoryTerm[] {
+  return [
+    float64Term('the pre-activations of the source fit', '3·nSource·width', 3 * p.nSource * p.width, { nSource: p.nSource, width: p.width }),
+    float64Term('the source NTK and its eigenvectors', '3·nSource²', 3 * p.nSource ** 2, { nSource: p.nSource }),
+    float64Term('the test pre-activations', '2·nTest·width', 2 * p.nTest * p.width, { nTest: p.nTest, width: p.width }),
+    float64Term('the test inputs', 'nTest·d', p.nTest * p.d, { nTest: p.nTest, d: p.d }),
+    float64Term('the test × target kernels', 'nTest·nTarget', p.nTest * p.nTarget, { nTest: p.nTest, nTarget: p.nTarget }),
+    float64Term('the weights and their training state', '4·width·d', 4 * p.width * p.d, { width: p.width, d: p.d }),
+  ];
+}
+
 export const reluNtkFineTuneJob: JobType<typeof reluNtkParams> = {
   name: 'relu-ntk-finetune',
   version: 1,
   description: 'Pretrain a wide two-layer ReLU network on a linear source task, fine-tune it on target tasks at several distances; NTK prediction and bounds.',
   schema: reluNtkParams,
+  estimateBytes: reluNtkTerms,
   run(p: ReluNtkParams, seed: number): JobOutput {
     const thetaS = unitVector(p.d, seed, 'teacher');
     const xi = unitVector(p.d, seed, 'noise');

@@ -42,6 +42,7 @@ import {
 } from '../../models/meanFieldRelu.js';
 import { STOP_CODES, empiricalObjective, populationObjective, trainMeanField, type MeanFieldTrainOptions } from '../../training/meanFieldRelu.js';
 import type { JobOutput, JobType } from '../jobTypes.js';
+import { float64Term, type MemoryTerm } from '../memory.js';
 
 export const tahirReluParams = z
   .object({
@@ -81,10 +82,6 @@ export const tahirReluParams = z
     });
     if (p.mus.length === 0 && !p.scratch) {
       ctx.addIssue({ code: 'custom', path: ['mus'], message: 'expected at least one μ, or scratch: true (the job would do nothing)' });
-    }
-    const nMax = Math.max(...p.ns);
-    if (p.width * nMax > 20_000_000) {
-      ctx.addIssue({ code: 'custom', path: ['ns'], message: `expected width · max(n) ≤ 2e7 (memory of the pre-activations), got ${p.width} · ${nMax}` });
     }
   });
 
@@ -239,11 +236,31 @@ export function runTahirRelu(p: TahirReluParams, seed: number): JobOutput {
   return { metrics, status: { converged, iterations, residual } };
 }
 
+/**
+ * The target inputs X (max(n)×d), the features and pre-activations on them (linear transfer's H, scratch
+ * training's workspace), the refit's Gram matrix, the m×m kernel matrices of the population objective and the
+ * out-of-span norms, the student's weights with its training state, and the teachers' kernel.
+ */
+function tahirReluTerms(p: TahirReluParams): MemoryTerm[] {
+  const nMax = Math.max(...p.ns);
+  const m = p.width;
+  const small = Math.min(nMax, m);
+  return [
+    float64Term('X', 'max(ns)·d', nMax * p.d, { 'max(ns)': nMax, d: p.d }),
+    float64Term('the features and pre-activations', '2·width·max(ns)', 2 * m * nMax, { width: m, 'max(ns)': nMax }),
+    float64Term("the refit's Gram matrix", '3·min(width, max(ns))²', 3 * small * small, { width: m, 'max(ns)': nMax }),
+    float64Term('the kernel matrices', '4·width²', 4 * m * m, { width: m }),
+    float64Term('the weights and their training state', '8·width·d', 8 * m * p.d, { width: m, d: p.d }),
+    float64Term("the teachers' kernel", '3·teacherWidth² + width·teacherWidth', 3 * p.teacherWidth ** 2 + m * p.teacherWidth, { teacherWidth: p.teacherWidth, width: m }),
+  ];
+}
+
 export const tahirReluTransferJob: JobType<typeof tahirReluParams> = {
   name: 'tahir-relu-transfer',
   version: 1,
   description:
     'Mean-field two-layer ReLU student, teacher of m* unit neurons, source = teacher minus a fraction μ of its neurons: pretrain on the source (population loss), linear transfer (ridge refit of the output layer) and training from scratch on n target samples; exact population risks and out-of-span norms via the arc-cosine kernel.',
   schema: tahirReluParams,
+  estimateBytes: tahirReluTerms,
   run: runTahirRelu,
 };

@@ -43,9 +43,10 @@ import {
   trainFineTune,
   trainScratch,
 } from '../../training/transfer.js';
-import type { DeepLinearNet } from '../../models/deepLinear.js';
+import { shapeParameterCount, type DeepLinearNet } from '../../models/deepLinear.js';
 import { minInitScale } from '../../training/deepLinear.js';
 import type { JobOutput, JobType } from '../jobTypes.js';
+import { float64Term, trainingCopies, type MemoryTerm } from '../memory.js';
 
 export const SOLVERS = ['implicit-bias', 'flow', 'gd'] as const;
 export type TransferSolver = (typeof SOLVERS)[number];
@@ -94,15 +95,13 @@ export const tahirTransferParams = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    const k = p.width === 0 ? p.d : p.width;
     const minScale = minInitScale(p.depth);
     if (p.initScale < minScale) ctx.addIssue({ code: 'custom', path: ['initScale'], message: `expected a number in [${minScale}, 1] at depth ${p.depth} (below it the initial gradient underflows and training cannot move)` });
-    if (p.d * Math.max(k, p.n) > 8_000_000) ctx.addIssue({ code: 'custom', path: ['d'], message: `expected d · max(width, n) ≤ 8e6 (memory), got ${p.d} · ${Math.max(k, p.n)}` });
     if (p.solver === 'implicit-bias' && p.scratch && p.depth !== 2 && p.weightDecays.some((w) => w > 0)) {
       ctx.addIssue({ code: 'custom', path: ['weightDecays'], message: 'expected only 0 with solver "implicit-bias" at depth ≠ 2 (its weight-decay limit is derived for L = 2); use solver "flow" or "gd"' });
     }
     if (p.solver === 'implicit-bias' && p.width !== 0 && p.width < p.d) {
-      ctx.addIssue({ code: 'custom', path: ['width'], message: `expected width 0 or ≥ d with solver "implicit-bias" (a bottleneck changes the limit), got ${p.width}` });
+      ctx.addIssue({ code: 'custom', path: ['width'], message: `expected width 0 or ≥ d = ${p.d} with solver "implicit-bias" (a bottleneck changes the limit)` });
     }
   });
 
@@ -230,11 +229,33 @@ export function runTahirTransfer(p: TahirTransferParams, seed: number): JobOutpu
   return { metrics, status: { converged, iterations, residual: worstResidual } };
 }
 
+/**
+ * The target inputs X (n×d) with the solvers' copy, the source samples when pretraining on samples, the Gram
+ * matrix of the smaller side with its eigenvectors (linear transfer, the implicit-bias limits), and the network:
+ * the pretrained one kept for the sweep plus the training state of the run under way.
+ */
+function tahirTransferTerms(p: TahirTransferParams): MemoryTerm[] {
+  const spec = specOf(p);
+  const width: Record<string, number> = p.width === 0 ? {} : { width: p.width };
+  // pretraining always trains (flow unless the solver is GD); fine-tuning and scratch train with a 'gd' or 'flow' solver
+  const copies = Math.max(trainingCopies(pretrainMethod(p)), p.solver === 'implicit-bias' ? 0 : trainingCopies(p.solver));
+  const m = Math.min(p.n, p.d);
+  const sourceN = p.source.kind === 'samples' ? p.source.n : 0;
+  return [
+    float64Term('X', 'd·n', p.d * p.n, { d: p.d, n: p.n }),
+    float64Term("the solvers' copy of X", 'd·n', p.d * p.n, { d: p.d, n: p.n }),
+    float64Term('the source samples with their copy', '2·d·source.n', 2 * p.d * sourceN, { d: p.d, 'source.n': sourceN }),
+    float64Term('the Gram matrix and its eigenvectors', '3·min(d, n)²', 3 * m * m, { d: p.d, n: p.n }),
+    float64Term('the networks and their training state', `${copies + 1}·(d·k + (L−2)·k² + k)`, (copies + 1) * shapeParameterCount(p.d, Array<number>(p.depth - 1).fill(spec.width)), { d: p.d, ...width, depth: p.depth }),
+  ];
+}
+
 export const tahirTransferJob: JobType<typeof tahirTransferParams> = {
   name: 'tahir-transfer',
   version: 1,
   description:
     'Deep linear transfer (Tahir et al. 2025): pretrain on the source (population or n_s samples), then linear transfer, fine-tuning and scratch on one target instance of size n at every θ; excess risks ‖β̂ − β_t‖²',
   schema: tahirTransferParams,
+  estimateBytes: tahirTransferTerms,
   run: runTahirTransfer,
 };
