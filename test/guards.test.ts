@@ -184,7 +184,7 @@ describe('messages', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toBe('anguita-diagonal parameters: cPT: expected a number in (0, 1000000] (got 0)');
+    expect(message).toBe('anguita-diagonal parameters: cPT: expected a number in [1e-307, 1000000] (got 0)');
     expect(() => makeJob({ type: 'anguita-nonlinear', params: { n: 5 }, seed: 0 })).toThrow(/n: expected an even number \(n\/2 samples per side of the binary task\) \(got 5\)$/);
   });
 
