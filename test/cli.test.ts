@@ -28,6 +28,13 @@ describe('ftlab CLI', () => {
     expect(ftlab('list').stdout).toMatch(/shachaf-linear-risk/);
   });
 
+  it('stops quietly when its reader closes the pipe early (theory --list | head)', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" theory --list | head -n 1`], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(r.stderr).toBe('');
+  });
+
   it('lists theory functions with their parameters and ranges', () => {
     const r = ftlab('theory', '--list', '--json');
     expect(r.status).toBe(0);

@@ -340,6 +340,12 @@ program
     });
   });
 
+/** A reader that stops early (`ftlab theory --list | head`) closes stdout: that ends the command quietly, as in Unix tools. */
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
