@@ -30,6 +30,11 @@ export interface JobType<S extends z.ZodType = z.ZodType> {
   readonly description: string;
   readonly schema: S;
   run(params: z.output<S>, seed: number): JobOutput;
+  /**
+   * The names of the metrics `run` reports for these parameters, exactly (results that come back through
+   * the queue are checked against them).
+   */
+  metricNames?(params: z.output<S>): readonly string[];
 }
 
 export const JOB_TYPES: Record<string, JobType> = {

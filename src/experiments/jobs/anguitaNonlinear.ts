@@ -342,4 +342,8 @@ export const anguitaNonlinearJob: JobType<typeof anguitaNonlinearParams> = {
     'Nonlinear check of Anguita et al. (2026) on Fashion-MNIST: a ReLU MLP pretrained (SGD, softmax) on the non-held-out classes from the (c_PT, κ) initialisation, readout re-initialised at γ_FT, fine-tuned (full-batch GD, logistic loss) on n balanced samples of a binary task; or the same network trained from scratch. Metric testAccuracy',
   schema: anguitaNonlinearParams,
   run: runAnguitaNonlinear,
+  metricNames(p: AnguitaNonlinearParams): string[] {
+    const pre = p.stage === 'fine-tune' ? ['pre.testAccuracy', 'pre.trainAccuracy', 'pre.trainLoss', 'pre.epochs', 'pre.clipped'] : [];
+    return [...pre, 'testAccuracy', 'testLoss', 'testSize', 'trainLoss', 'trainAccuracy', 'converged', 'iterations', 'stop', 'lr', 'change.early', 'change.late', 'readoutNorm'];
+  },
 };

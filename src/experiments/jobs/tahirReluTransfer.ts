@@ -246,4 +246,13 @@ export const tahirReluTransferJob: JobType<typeof tahirReluParams> = {
     'Mean-field two-layer ReLU student, teacher of m* unit neurons, source = teacher minus a fraction μ of its neurons: pretrain on the source (population loss), linear transfer (ridge refit of the output layer) and training from scratch on n target samples; exact population risks and out-of-span norms via the arc-cosine kernel.',
   schema: tahirReluParams,
   run: runTahirRelu,
+  metricNames(p: TahirReluParams): string[] {
+    const perMu = ['mu', 'kept', 'sourceNorm2', 'oosTeacher', 'oosStudent', 'sourceRisk', 'relativeSourceRisk', 'zeroShotRisk', 'aligned', 'converged', 'iterations', 'stop'];
+    const perScratch = ['n', 'risk', 'relativeTrainMse', 'converged', 'iterations', 'stop'];
+    return [
+      'teacher.norm2',
+      ...p.mus.flatMap((_, k) => [...perMu.map((m) => `pre.${k}.${m}`), ...p.ns.flatMap((_, j) => [`lt.${k}.${j}.n`, `lt.${k}.${j}.risk`])]),
+      ...(p.scratch ? p.ns.flatMap((_, j) => perScratch.map((m) => `sc.${j}.${m}`)) : []),
+    ];
+  },
 };

@@ -233,4 +233,17 @@ export const tahirTransferJob: JobType<typeof tahirTransferParams> = {
     'Deep linear transfer (Tahir et al. 2025): pretrain on the source (population or n_s samples), then linear transfer, fine-tuning and scratch on one target instance of size n at every θ; excess risks ‖β̂ − β_t‖²',
   schema: tahirTransferParams,
   run: runTahirTransfer,
+  metricNames(p: TahirTransferParams): string[] {
+    const pre = ['converged', 'iterations', 'sourceRisk', 'featureRank', 'alignment', 'nextRelative', 'topSingular', 'w0.norm2', 'w0.betaS', 'w0.nu'];
+    const ft = ['risk', 'converged', 'iterations', ...(p.solver === 'implicit-bias' ? ['kappa'] : [])];
+    return [
+      ...pre.map((m) => `pre.${m}`),
+      ...p.thetas.flatMap((_, k) => [
+        `theta.${k}`,
+        ...p.lambdas.map((_, l) => `lt.${k}.${l}.risk`),
+        ...(p.fineTune ? ft.map((m) => `ft.${k}.${m}`) : []),
+        ...(p.scratch ? p.weightDecays.flatMap((_, w) => ['risk', 'converged', 'iterations'].map((m) => `sc.${k}.${w}.${m}`)) : []),
+      ]),
+    ];
+  },
 };
