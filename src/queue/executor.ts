@@ -133,6 +133,7 @@ export class RedisQueueExecutor implements JobExecutor {
       if (!isSettled(state)) return state;
       const bj = await Job.fromId(queue, hash);
       if (!bj) return 'unknown'; // removed since its state was read
+      if (!bj.finishedOn) return 'waiting'; // submitted again since its state was read: not settled after all
       const job = pending.get(hash);
       if (!job) return state;
       if (state === 'failed') {
