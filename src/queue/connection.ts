@@ -91,6 +91,7 @@ export function describeRedisError(err: unknown): string {
   return message;
 }
 
+/** Settings of `checkRedisReachable`. */
 export interface ReachOptions {
   /** The option that named the URL, for messages (default --queue). */
   option?: string;
