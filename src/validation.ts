@@ -61,6 +61,9 @@ function show(value: unknown): string {
   }
 }
 
+/** A value as short JSON for messages ("missing" when undefined, at most 80 characters). */
+export const showValue = show;
+
 export class ValidationError extends Error {
   readonly issues: { field: string; message: string; value: string }[];
   constructor(context: string, issues: { field: string; message: string; value: string }[]) {

@@ -20,8 +20,8 @@ import { DEFAULT_MAX_MEMORY_BYTES, formatBytes, parseByteSize } from '../experim
 import { CODE_VERSION } from '../experiments/job.js';
 import { createProgress } from './progress.js';
 import { RedisQueueExecutor, type QueueStatus } from '../queue/executor.js';
-import { startQueueWorker } from '../queue/worker.js';
-import { DEFAULT_QUEUE_NAME, redactUrl } from '../queue/connection.js';
+import { lostJobNotice, startQueueWorker } from '../queue/worker.js';
+import { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_QUEUE_NAME, dedupedNotices, redactUrl } from '../queue/connection.js';
 import type { JobExecutor } from '../experiments/pool.js';
 import { startServer } from '../server/serve.js';
 
@@ -38,8 +38,13 @@ function queueStatusPrinter(): (s: QueueStatus) => void {
   };
 }
 
-function executorFor(opts: { workers?: number; queue?: string; queueName: string }): JobExecutor {
-  if (opts.queue) return new RedisQueueExecutor(opts.queue, { queueName: opts.queueName, onStatus: queueStatusPrinter() });
+/** One-line queue notices on stderr, a line repeated within 30 s printed once. */
+const stderrNotices = () => dedupedNotices((line) => process.stderr.write(line + '\n'));
+
+function executorFor(opts: { workers?: number; queue?: string; queueName: string; connectTimeout: number }): JobExecutor {
+  if (opts.queue) {
+    return new RedisQueueExecutor(opts.queue, { queueName: opts.queueName, connectTimeoutMs: opts.connectTimeout * 1000, onStatus: queueStatusPrinter(), onNotice: stderrNotices() });
+  }
   return createExecutor(opts.workers);
 }
 
@@ -77,6 +82,14 @@ function collectParam(pair: string, acc: Record<string, number>): Record<string,
   if (!Number.isFinite(v)) throw new UsageError(`--param ${m[1]}: expected a finite number (got ${JSON.stringify(m[2])})`);
   return { ...acc, [m[1]]: v };
 }
+
+/** `--connect-timeout`: how long a queue command waits for Redis to answer at first. */
+const connectTimeoutOption = (): [string, string, (v: string) => number, number] => [
+  '--connect-timeout <s>',
+  'seconds to wait for Redis to answer at start before giving up',
+  parseIntOption('--connect-timeout', 1, 3600),
+  DEFAULT_CONNECT_TIMEOUT_S,
+];
 
 function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 1) + '\n');
@@ -130,8 +143,9 @@ program
   .option('--no-png', 'skip the PNG rendering')
   .option('--queue <url>', 'spread the jobs over `ftlab worker`s through a BullMQ queue on Redis (redis://[:password@]host:port[/db])')
   .option('--queue-name <name>', 'queue name on the Redis server', DEFAULT_QUEUE_NAME)
+  .option(...connectTimeoutOption())
   .option('--json', 'print the figure JSON on stdout')
-  .action(async (id: string, opts: { seeds?: number; out: string; workers?: number; quick?: boolean; solver?: string; param: Record<string, number>; png: boolean; json?: boolean; queue?: string; queueName: string }) => {
+  .action(async (id: string, opts: { seeds?: number; out: string; workers?: number; quick?: boolean; solver?: string; param: Record<string, number>; png: boolean; json?: boolean; queue?: string; queueName: string; connectTimeout: number }) => {
     rejectWorkersWithQueue(opts);
     const progress = createProgress(id);
     let result;
@@ -177,8 +191,9 @@ program
   .option('--queue-name <name>', 'queue name on the Redis server', DEFAULT_QUEUE_NAME)
   .option('--max-jobs <n>', 'refuse a sweep of more jobs (grid points × seeds) than this', parseIntOption('--max-jobs', 1, 1_000_000_000), DEFAULT_MAX_JOBS)
   .option('--max-memory <size>', `refuse a sweep with a job estimated to need more memory than this, e.g. 16GiB (default: ${formatBytes(DEFAULT_MAX_MEMORY_BYTES).replace(' ', '')})`, parseMemoryOption)
+  .option(...connectTimeoutOption())
   .option('--json', 'print the summary as JSON')
-  .action(async (specPath: string, opts: { out: string; workers?: number; json?: boolean; queue?: string; queueName: string; maxJobs: number; maxMemory?: number }) => {
+  .action(async (specPath: string, opts: { out: string; workers?: number; json?: boolean; queue?: string; queueName: string; connectTimeout: number; maxJobs: number; maxMemory?: number }) => {
     rejectWorkersWithQueue(opts);
     const sweep = expandSweep(readSweepSpec(specPath), { maxJobs: opts.maxJobs, maxMemoryBytes: opts.maxMemory });
     mkdirSync(opts.out, { recursive: true });
@@ -293,12 +308,14 @@ program
   .option('--concurrency <n>', 'jobs at once (worker threads)', parseIntOption('--concurrency', 1, 256), 1)
   .option('--name <name>', 'worker name shown in the coordinator’s progress (default host:pid)')
   .option('--lock-ms <ms>', 'job lock duration: how soon a dead worker’s job is retried elsewhere', parseIntOption('--lock-ms', 500, 3_600_000), 30_000)
-  .action(async (opts: { queue: string; queueName: string; concurrency: number; name?: string; lockMs: number }) => {
-    const worker = startQueueWorker(opts.queue, { queueName: opts.queueName, concurrency: opts.concurrency, name: opts.name, lockMs: opts.lockMs });
+  .option(...connectTimeoutOption())
+  .action(async (opts: { queue: string; queueName: string; concurrency: number; name?: string; lockMs: number; connectTimeout: number }) => {
+    const notice = stderrNotices();
+    const worker = await startQueueWorker(opts.queue, { queueName: opts.queueName, concurrency: opts.concurrency, name: opts.name, lockMs: opts.lockMs, connectTimeoutMs: opts.connectTimeout * 1000, onNotice: notice });
     await worker.waitUntilReady();
     process.stderr.write(`ftlab worker ${worker.opts.name ?? ''}: processing queue "${opts.queueName}" on ${redactUrl(opts.queue)} with concurrency ${opts.concurrency}\n`);
     worker.on('completed', (job) => process.stderr.write(`done ${job.id}\n`));
-    worker.on('failed', (job, err) => process.stderr.write(`failed ${job?.id}: ${err.message}\n`));
+    worker.on('failed', (job, err) => notice(lostJobNotice(err) ?? `failed ${job?.id}: ${err.message}`));
     await new Promise<void>((resolve) => {
       const stop = () => void worker.close().then(resolve);
       process.once('SIGINT', stop);
@@ -311,9 +328,10 @@ program
   .description('retry every failed job of a BullMQ queue (their errors are kept until then)')
   .requiredOption('--queue <url>', 'Redis URL, redis://[:password@]host:port[/db]')
   .option('--queue-name <name>', 'queue name on the Redis server', DEFAULT_QUEUE_NAME)
+  .option(...connectTimeoutOption())
   .option('--json', 'print JSON')
-  .action(async (opts: { queue: string; queueName: string; json?: boolean }) => {
-    const executor = new RedisQueueExecutor(opts.queue, { queueName: opts.queueName });
+  .action(async (opts: { queue: string; queueName: string; json?: boolean; connectTimeout: number }) => {
+    const executor = new RedisQueueExecutor(opts.queue, { queueName: opts.queueName, connectTimeoutMs: opts.connectTimeout * 1000, onNotice: stderrNotices() });
     try {
       const retried = await executor.retryFailed();
       if (opts.json) printJson({ retried });

@@ -33,6 +33,11 @@ export interface JobType<S extends z.ZodType = z.ZodType> {
   run(params: z.output<S>, seed: number): JobOutput;
   /** The large arrays one run allocates, from its validated parameters (the sweep memory guard, memory.ts). */
   estimateBytes?(params: z.output<S>): MemoryTerm[];
+  /**
+   * The names of the metrics `run` reports for these parameters, exactly (results that come back through
+   * the queue are checked against them).
+   */
+  metricNames?(params: z.output<S>): readonly string[];
 }
 
 export const JOB_TYPES: Record<string, JobType> = {

@@ -193,4 +193,17 @@ export const anguitaDiagonalJob: JobType<typeof anguitaDiagonalParams> = {
   schema: anguitaDiagonalParams,
   estimateBytes: anguitaDiagonalTerms,
   run: runAnguitaDiagonal,
+  metricNames(p: AnguitaDiagonalParams): string[] {
+    const names = ['mse', 'converged', 'iterations', 'stop'];
+    if (p.stage === 'fine-tune' && p.pretraining.kind === 'samples') names.push('pre.converged', 'pre.iterations', 'pre.mse');
+    if (p.solver !== 'implicit-bias') {
+      names.push('trainMse', 'drift.relative', 'drift.absolute');
+      if (p.compareImplicitBias) names.push('ib.converged', 'ib.mse', 'ib.gap');
+    }
+    if (p.recordBeta) {
+      const withIb = p.solver === 'implicit-bias' || p.compareImplicitBias;
+      for (let i = 0; i < p.d; i++) names.push(`beta.${i}`, `target.${i}`, ...(withIb ? [`ib.${i}`] : []));
+    }
+    return names;
+  },
 };

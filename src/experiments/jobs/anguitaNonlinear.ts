@@ -369,4 +369,8 @@ export const anguitaNonlinearJob: JobType<typeof anguitaNonlinearParams> = {
   schema: anguitaNonlinearParams,
   estimateBytes: anguitaNonlinearTerms,
   run: runAnguitaNonlinear,
+  metricNames(p: AnguitaNonlinearParams): string[] {
+    const pre = p.stage === 'fine-tune' ? ['pre.testAccuracy', 'pre.trainAccuracy', 'pre.trainLoss', 'pre.epochs', 'pre.clipped'] : [];
+    return [...pre, 'testAccuracy', 'testLoss', 'testSize', 'trainLoss', 'trainAccuracy', 'converged', 'iterations', 'stop', 'lr', 'change.early', 'change.late', 'readoutNorm'];
+  },
 };

@@ -238,4 +238,14 @@ export const deepLinearFineTuneJob: JobType<typeof deepLinearFineTuneParams> = {
     const converged = res.converged && (params.init.kind === 'balanced' || metrics['pretrain.converged'] === 1);
     return { metrics, status: { converged, iterations: res.iterations, residual: res.residual } };
   },
+  metricNames(params: DeepLinearFineTuneParams): string[] {
+    const L = params.depth === 'Infinity' ? Infinity : params.depth;
+    const regime = freezeRegime(L, params.training.frozen);
+    const predicted = regime !== 'other';
+    const names = [...(regime === 'all' ? ['theory.kappa'] : []), ...(predicted ? ['theory.risk', 'theory.normalizedRisk'] : []), 'theory.converged', 'frozenFloor', 'frozenFloorNormalized', 'targetNorm2'];
+    if (L === Infinity) return names;
+    const trained = ['risk', 'normalizedRisk', 'iterations', 'trainRmse', 'converged'];
+    if (params.training.method === 'closed-form') return [...names, ...trained];
+    return [...names, ...(params.init.kind === 'pretrained' ? ['pretrain.converged', 'pretrain.iterations'] : []), 'initBalance', ...trained, ...(predicted ? ['distanceToTheory'] : [])];
+  },
 };

@@ -58,4 +58,8 @@ export const linearFineTuneJob: JobType<typeof linearFineTuneParams> = {
     }
     return { metrics, status: { converged, iterations, residual } };
   },
+  metricNames(params: LinearFineTuneParams): string[] {
+    const fields = ['risk', 'iterations', 'trainRmse', 'converged', ...(params.training.solver === 'gd' ? ['distanceToClosedForm'] : [])];
+    return [...new Set(params.procedures)].flatMap((procedure) => fields.map((f) => `${procedure}.${f}`));
+  },
 };

@@ -118,4 +118,14 @@ export const reluNtkFineTuneJob: JobType<typeof reluNtkParams> = {
     });
     return { metrics, status: { converged, iterations, residual } };
   },
+  metricNames(p: ReluNtkParams): string[] {
+    const perDelta = ['delta', 'pDelta', 'risk', 'kernelRisk', 'rmse', 'kernelRmse', 'zeroShotRisk', 'boundData', 'boundMeasure', 'relativeWeightChange', 'converged', 'iterations'];
+    return [
+      'pretrain.converged',
+      'pretrain.iterations',
+      'pretrain.relativeWeightChange',
+      'pretrain.sourceTestMse',
+      ...p.deltas.flatMap((_, k) => perDelta.map((m) => `${k}.${m}`)),
+    ];
+  },
 };

@@ -263,4 +263,13 @@ export const tahirReluTransferJob: JobType<typeof tahirReluParams> = {
   schema: tahirReluParams,
   estimateBytes: tahirReluTerms,
   run: runTahirRelu,
+  metricNames(p: TahirReluParams): string[] {
+    const perMu = ['mu', 'kept', 'sourceNorm2', 'oosTeacher', 'oosStudent', 'sourceRisk', 'relativeSourceRisk', 'zeroShotRisk', 'aligned', 'converged', 'iterations', 'stop'];
+    const perScratch = ['n', 'risk', 'relativeTrainMse', 'converged', 'iterations', 'stop'];
+    return [
+      'teacher.norm2',
+      ...p.mus.flatMap((_, k) => [...perMu.map((m) => `pre.${k}.${m}`), ...p.ns.flatMap((_, j) => [`lt.${k}.${j}.n`, `lt.${k}.${j}.risk`])]),
+      ...(p.scratch ? p.ns.flatMap((_, j) => perScratch.map((m) => `sc.${j}.${m}`)) : []),
+    ];
+  },
 };

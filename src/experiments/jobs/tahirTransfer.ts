@@ -258,4 +258,17 @@ export const tahirTransferJob: JobType<typeof tahirTransferParams> = {
   schema: tahirTransferParams,
   estimateBytes: tahirTransferTerms,
   run: runTahirTransfer,
+  metricNames(p: TahirTransferParams): string[] {
+    const pre = ['converged', 'iterations', 'sourceRisk', 'featureRank', 'alignment', 'nextRelative', 'topSingular', 'w0.norm2', 'w0.betaS', 'w0.nu'];
+    const ft = ['risk', 'converged', 'iterations', ...(p.solver === 'implicit-bias' ? ['kappa'] : [])];
+    return [
+      ...pre.map((m) => `pre.${m}`),
+      ...p.thetas.flatMap((_, k) => [
+        `theta.${k}`,
+        ...p.lambdas.map((_, l) => `lt.${k}.${l}.risk`),
+        ...(p.fineTune ? ft.map((m) => `ft.${k}.${m}`) : []),
+        ...(p.scratch ? p.weightDecays.flatMap((_, w) => ['risk', 'converged', 'iterations'].map((m) => `sc.${k}.${w}.${m}`)) : []),
+      ]),
+    ];
+  },
 };
