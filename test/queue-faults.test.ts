@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Scripts, Worker, type Job as BullJob } from 'bullmq';
+import { Queue, Scripts, Worker, type Job as BullJob } from 'bullmq';
 import { STORE_FILE, openStore } from '../src/store/store.js';
 import { makeJob, type Job } from '../src/experiments/job.js';
 import { executeJob, type JobResult } from '../src/experiments/execute.js';
@@ -233,6 +233,21 @@ run('the BullMQ queue under faults', () => {
     await new Promise((res) => worker.once('exit', res));
     expect(workerLog).not.toMatch(/\n\s+at /); // no raw BullMQ stack traces
     expect(workerLog).not.toMatch(/Missing key/); // a lost job is reported in words
+  });
+
+  it('a worker refuses a queued job whose memory estimate is over its own limit, without running it', async () => {
+    // a schema-valid job that no machine here could hold: X alone is d·n float64 = 149 GiB
+    const huge = makeJob({ type: 'linear-finetune', params: { ...linearParams(1_000_000, 'closed-form'), problem: { ...linearParams(1_000_000, 'closed-form').problem, d: 20_000 } }, seed: 0 });
+    const queue = new Queue('huge', { connection: { host: '127.0.0.1', port, maxRetriesPerRequest: null } });
+    cleanups.push(() => queue.close());
+    await queue.add(huge.type, { type: huge.type, params: huge.params, seed: huge.seed, hash: huge.hash }, { jobId: huge.hash, attempts: 3 });
+    const worker = spawn(process.execPath, [CLI, 'worker', '--queue', url, '--queue-name', 'huge', '--max-memory', '1GiB'], { stdio: 'ignore' });
+    children.push(worker);
+    await waitFor(async () => (await queue.getJobState(huge.hash)) === 'failed', 20_000);
+    const failed = await queue.getJob(huge.hash);
+    expect(failed?.failedReason).toMatch(/^refused: linear-finetune parameters: problem\.d = 20000, problem\.n = 1000000 need about [\d.]+ GiB .*the limit is 1 GiB \(--max-memory on ftlab worker, to raise it\)$/);
+    expect(failed?.attemptsMade).toBe(1);
+    worker.kill('SIGKILL');
   });
 
   it('results forged by a non-ftlab consumer are rejected with the reason and never stored as done', async () => {

@@ -308,10 +308,11 @@ program
   .option('--concurrency <n>', 'jobs at once (worker threads)', parseIntOption('--concurrency', 1, 256), 1)
   .option('--name <name>', 'worker name shown in the coordinator’s progress (default host:pid)')
   .option('--lock-ms <ms>', 'job lock duration: how soon a dead worker’s job is retried elsewhere', parseIntOption('--lock-ms', 500, 3_600_000), 30_000)
+  .option('--max-memory <size>', `refuse, unrun, a queued job estimated to need more memory than this, e.g. 16GiB (default: ${formatBytes(DEFAULT_MAX_MEMORY_BYTES).replace(' ', '')})`, parseMemoryOption)
   .option(...connectTimeoutOption())
-  .action(async (opts: { queue: string; queueName: string; concurrency: number; name?: string; lockMs: number; connectTimeout: number }) => {
+  .action(async (opts: { queue: string; queueName: string; concurrency: number; name?: string; lockMs: number; connectTimeout: number; maxMemory?: number }) => {
     const notice = stderrNotices();
-    const worker = await startQueueWorker(opts.queue, { queueName: opts.queueName, concurrency: opts.concurrency, name: opts.name, lockMs: opts.lockMs, connectTimeoutMs: opts.connectTimeout * 1000, onNotice: notice });
+    const worker = await startQueueWorker(opts.queue, { queueName: opts.queueName, concurrency: opts.concurrency, name: opts.name, lockMs: opts.lockMs, connectTimeoutMs: opts.connectTimeout * 1000, onNotice: notice, maxMemoryBytes: opts.maxMemory });
     await worker.waitUntilReady();
     process.stderr.write(`ftlab worker ${worker.opts.name ?? ''}: processing queue "${opts.queueName}" on ${redactUrl(opts.queue)} with concurrency ${opts.concurrency}\n`);
     worker.on('completed', (job) => process.stderr.write(`done ${job.id}\n`));

@@ -5,9 +5,11 @@
  * is killed loses only its in-flight jobs; their locks expire after `lockMs` and another worker retries them.
  * The first contact with Redis is bounded (`checkRedisReachable`); later connection trouble and jobs that
  * vanished from Redis under the worker (a server restarted without persistence) are reported in one line each.
+ * A worker refuses, unrun, a job whose memory estimate exceeds its own limit (`maxMemoryBytes`), whoever queued it.
  */
 import { Worker } from 'bullmq';
 import { hostname } from 'node:os';
+import { DEFAULT_MAX_MEMORY_BYTES } from '../experiments/memory.js';
 import { DEFAULT_QUEUE_NAME, checkRedisReachable, describeRedisError, isConnectionError, parseRedisUrl } from './connection.js';
 
 /** Settings of `ftlab worker`. */
@@ -21,7 +23,15 @@ export interface QueueWorkerOptions {
   connectTimeoutMs?: number;
   /** One-line notices about errors outside a job: connection trouble, jobs lost from Redis. */
   onNotice?: (line: string) => void;
+  /**
+   * The largest memory estimate (bytes, `JobType.estimateBytes`) of a job this worker accepts; a queued job over it
+   * is failed unrun, naming its parameters (default 4 GiB, as for sweeps).
+   */
+  maxMemoryBytes?: number;
 }
+
+/** The environment variable that carries a worker's memory limit into its processor threads. */
+export const WORKER_MAX_MEMORY_ENV = 'FTLAB_WORKER_MAX_MEMORY_BYTES';
 
 function processorUrl(): URL {
   const here = import.meta.url;
@@ -58,6 +68,7 @@ export async function startQueueWorker(url: string, options: QueueWorkerOptions 
     lockDuration: lockMs,
     stalledInterval: Math.max(500, Math.floor(lockMs / 2)),
     maxStalledCount: 3,
+    workerThreadsOptions: { env: { ...process.env, [WORKER_MAX_MEMORY_ENV]: String(options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES) } },
   });
   worker.on('error', (err) => options.onNotice?.(describeWorkerError(err)));
   return worker;
