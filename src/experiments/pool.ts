@@ -5,23 +5,41 @@
  *    a time as workers free up; a worker that dies takes only its current job with it (recorded as a
  *    failure) and is replaced.
  *  - `InlineExecutor`: runs jobs on the calling thread (workers = 0), for debugging and small runs.
+ * Both dispatch one job at a time and ask `ExecuteOptions.claim` just before each, so the runner can
+ * stop a run (claim nothing more) or leave a job to another process without handing out a fixed list.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { Job } from './job.js';
 import { executeJob, type JobResult } from './execute.js';
 
+/** How the caller steers one `execute` call. */
+export interface ExecuteOptions {
+  /**
+   * Asked just before a job is dispatched: false skips it (it is not run and gets no result). Only
+   * executors with `claimsBeforeDispatch` ask; the others run every job they are given.
+   */
+  claim?: (job: Job) => boolean;
+}
+
 export interface JobExecutor {
   readonly concurrency: number;
-  /** Run all jobs, calling onResult as each finishes (in completion order). */
-  execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void): Promise<void>;
+  /**
+   * True when `execute` dispatches jobs one at a time and asks `options.claim` before each; otherwise it
+   * submits the whole list at once (a queue), and the caller must hand it only jobs it may run.
+   */
+  readonly claimsBeforeDispatch?: boolean;
+  /** Run the jobs, calling onResult as each finishes (in completion order). */
+  execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void, options?: ExecuteOptions): Promise<void>;
   close(): Promise<void>;
 }
 
 export class InlineExecutor implements JobExecutor {
   readonly concurrency = 1;
-  async execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void): Promise<void> {
+  readonly claimsBeforeDispatch = true;
+  async execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void, options: ExecuteOptions = {}): Promise<void> {
     for (const job of jobs) {
+      if (options.claim && !options.claim(job)) continue;
       onResult(job, executeJob(job));
       await new Promise((r) => setImmediate(r)); // let progress output and signals through
     }
@@ -47,6 +65,7 @@ export function defaultWorkerCount(): number {
 
 export class ThreadPoolExecutor implements JobExecutor {
   readonly concurrency: number;
+  readonly claimsBeforeDispatch = true;
   private readonly workers = new Set<Worker>();
 
   constructor(workers = defaultWorkerCount()) {
@@ -60,19 +79,41 @@ export class ThreadPoolExecutor implements JobExecutor {
     return w;
   }
 
-  execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void): Promise<void> {
+  execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void, options: ExecuteOptions = {}): Promise<void> {
     if (jobs.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       let next = 0;
-      let finished = 0;
+      let running = 0;
       let failedHard = false;
+      /** The next job the caller lets run, or undefined when none is left. */
+      const take = (): Job | undefined => {
+        while (next < jobs.length) {
+          const job = jobs[next++];
+          if (!options.claim || options.claim(job)) return job;
+        }
+        return undefined;
+      };
+      const settleOne = () => {
+        running--;
+        if (running === 0 && next >= jobs.length) resolve();
+      };
       const feed = (w: Worker) => {
-        if (next >= jobs.length) {
-          this.workers.delete(w);
-          void w.terminate();
+        let taken: Job | undefined;
+        try {
+          taken = take();
+        } catch (err) {
+          failedHard = true;
+          reject(err);
           return;
         }
-        const job = jobs[next++];
+        if (taken === undefined) {
+          this.workers.delete(w);
+          void w.terminate();
+          if (running === 0) resolve();
+          return;
+        }
+        const job = taken;
+        running++;
         let settled = false;
         const started = performance.now();
         const onMessage = (result: JobResult) => {
@@ -85,9 +126,8 @@ export class ThreadPoolExecutor implements JobExecutor {
             reject(err);
             return;
           }
-          finished++;
-          if (finished === jobs.length) resolve();
-          else if (!failedHard) feed(w);
+          if (!failedHard) feed(w);
+          settleOne();
         };
         const onDeath = (err: unknown) => {
           if (settled) return;
@@ -102,9 +142,8 @@ export class ThreadPoolExecutor implements JobExecutor {
             reject(e);
             return;
           }
-          finished++;
-          if (finished === jobs.length) resolve();
-          else if (!failedHard) feed(this.spawn());
+          if (!failedHard) feed(this.spawn());
+          settleOne();
         };
         const onExit = (code: number) => onDeath(code);
         const cleanup = () => {
@@ -118,7 +157,7 @@ export class ThreadPoolExecutor implements JobExecutor {
         w.postMessage(job);
       };
       const n = Math.min(this.concurrency, jobs.length);
-      for (let i = 0; i < n; i++) feed(this.spawn());
+      for (let i = 0; i < n && next < jobs.length && !failedHard; i++) feed(this.spawn());
     });
   }
 
