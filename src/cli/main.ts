@@ -12,7 +12,7 @@ import { PRESETS } from '../experiments/presets/index.js';
 import { reproduce } from '../experiments/reproduce.js';
 import { expandSweep, readSweepSpec } from '../experiments/spec.js';
 import { RunInterrupted, runJobs, type RunSummary } from '../experiments/runner.js';
-import { createExecutor } from '../experiments/pool.js';
+import { closeExecutor, createExecutor } from '../experiments/pool.js';
 import { openStore } from '../store/store.js';
 import { summarize } from '../numeric/stats.js';
 import { THEORY, evaluateTheoryGrid, getTheory } from '../theory/registry.js';
@@ -45,10 +45,17 @@ function executorFor(opts: { workers?: number; queue?: string; queueName: string
 
 class UsageError extends Error {}
 
-/** This invocation as a command to type again, each argument quoted for a POSIX shell where needed. */
+/**
+ * This invocation as a command to type again, each argument quoted for a POSIX shell where needed and
+ * the password of a `--queue` URL redacted (it is printed, and kept in figure provenance).
+ */
 function thisCommand(): string {
   const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-  return ['ftlab', ...process.argv.slice(2).map(quote)].join(' ');
+  const args = process.argv.slice(2).map((a, i, all) => {
+    if (all[i - 1] === '--queue') return redactUrl(a);
+    return a.startsWith('--queue=') ? `--queue=${redactUrl(a.slice('--queue='.length))}` : a;
+  });
+  return ['ftlab', ...args.map(quote)].join(' ');
 }
 
 /** Report an interrupted sweep (what is stored, and the command that resumes it) and exit 128 + signal. */
@@ -199,7 +206,7 @@ program
       summary = await runJobs(jobs, store, executor, (p) => progress.update(p), { signal: interruption.signal });
     } finally {
       progress.stop();
-      await executor.close();
+      await closeExecutor(executor, interruption.signal.aborted);
       interruption.dispose();
     }
     if (summary.interrupted) {

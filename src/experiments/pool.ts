@@ -167,6 +167,29 @@ export class ThreadPoolExecutor implements JobExecutor {
   }
 }
 
+/** How long the executor of an interrupted run is given to close. */
+const INTERRUPTED_CLOSE_MS = 3000;
+
+/**
+ * Close an executor. After an interruption wait at most a few seconds: an interrupted run must not
+ * hang on a queue connection that cannot close (the process exits right after).
+ */
+export async function closeExecutor(executor: JobExecutor, interrupted = false): Promise<void> {
+  const closing = executor.close();
+  if (!interrupted) return closing;
+  closing.catch(() => {}); // past the bound nobody waits for it
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, INTERRUPTED_CLOSE_MS);
+    timer.unref();
+  });
+  try {
+    await Promise.race([closing, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** workers = 0 → inline; otherwise a thread pool of that size (default: one per core). */
 export function createExecutor(workers?: number): JobExecutor {
   if (workers === 0) return new InlineExecutor();

@@ -9,7 +9,7 @@ import { makeJob, CODE_VERSION, type Job } from './job.js';
 import { getPreset } from './presets/index.js';
 import { lookupVia, resolvePresetParams, type PresetOptions } from './presets/types.js';
 import { RunInterrupted, runJobs, type RunProgress, type RunSummary } from './runner.js';
-import { createExecutor, type JobExecutor } from './pool.js';
+import { closeExecutor, createExecutor, type JobExecutor } from './pool.js';
 import { openStore } from '../store/store.js';
 import { figureToCsv, tableToCsv, type FigureData } from '../plots/figure.js';
 import { renderSvg, svgToPng, vegaLiteSpec } from '../plots/render.js';
@@ -85,7 +85,7 @@ export async function reproduce(id: string, options: ReproduceOptions): Promise<
     const files = await writeFigure(figure, options.outDir, options.png ?? true);
     return { figure, files, summary };
   } finally {
-    await executor.close();
+    await closeExecutor(executor, options.signal?.aborted);
     store.close();
   }
 }
