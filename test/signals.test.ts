@@ -5,7 +5,7 @@
  * the jobs through leases in the store instead of both computing everything, and a dead process's
  * leases are taken over once they expire.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -16,6 +16,9 @@ import { expandSweep, readSweepSpec } from '../src/experiments/spec.js';
 
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
 const children: ChildProcess[] = [];
+const hasRedis = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).status === 0;
+// CI installs redis-server; there a missing server is a failure, not a skip.
+const withRedis = hasRedis || process.env.CI ? describe : describe.skip;
 
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -258,5 +261,33 @@ describe('processes sharing an output folder', () => {
     expect((JSON.parse(r.stdout) as { summary: { done: number } }).summary.done).toBe(4);
     expect(Date.now() - t).toBeLessThan(30_000); // not the ten minutes the leases had left
     expect(leaseCount(out)).toBe(0);
+  });
+});
+
+withRedis('signals with a queue', () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const url = `redis://127.0.0.1:${port}`;
+  beforeAll(async () => {
+    children.push(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }));
+    await waitFor(() => spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG', 'redis-server', 10_000);
+  });
+
+  it('Ctrl-C stops a queued run with the resume command, and resuming collects the rest', async () => {
+    const spec = specFile('queued', 100, [30, 40, 50, 60], 6);
+    const out = tmp();
+    children.push(spawn(process.execPath, [CLI, 'worker', '--queue', url, '--queue-name', 'sig'], { stdio: 'ignore' }));
+    const p = start(['run', spec, '--out', out, '--queue', url, '--queue-name', 'sig']);
+    await waitFor(() => storedDone(out) >= 2, 'some jobs to be stored');
+    p.child.kill('SIGINT');
+    const r = await p.exit;
+    expect(r.code).toBe(130);
+    const m = INTERRUPTED.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect(Number(m![1])).toBe(storedDone(out));
+    expect(m![5]).toBe(`run ${spec} --out ${out} --queue ${url} --queue-name sig`);
+    expect(integrity(out)).toBe('ok');
+    const a = await start(m![5].split(' ')).exit;
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toContain(`${24 - Number(m![1])} computed, ${m![1]} from the store, 0 failed`);
   });
 });
