@@ -111,6 +111,10 @@ function whenAborted(signal?: AbortSignal): { aborted: Promise<void>; cancel: ()
   return { aborted, cancel };
 }
 
+/**
+ * Run every job not yet stored as done, sharing the store's jobs with other processes through leases,
+ * and store each result as it arrives; returns the counts (and `interrupted` when the signal stopped it).
+ */
 export async function runJobs(
   jobs: readonly Job[],
   store: Store,
