@@ -97,7 +97,8 @@ export class ThreadPoolExecutor implements JobExecutor {
         running--;
         if (running === 0 && next >= jobs.length) resolve();
       };
-      const feed = (w: Worker) => {
+      /** Hand the next job to a worker (`idle`, or a new one); retire `idle` when no job is left. */
+      const feed = (idle?: Worker) => {
         let taken: Job | undefined;
         try {
           taken = take();
@@ -107,11 +108,14 @@ export class ThreadPoolExecutor implements JobExecutor {
           return;
         }
         if (taken === undefined) {
-          this.workers.delete(w);
-          void w.terminate();
+          if (idle) {
+            this.workers.delete(idle);
+            void idle.terminate();
+          }
           if (running === 0) resolve();
           return;
         }
+        const w = idle ?? this.spawn();
         const job = taken;
         running++;
         let settled = false;
@@ -142,7 +146,7 @@ export class ThreadPoolExecutor implements JobExecutor {
             reject(e);
             return;
           }
-          if (!failedHard) feed(this.spawn());
+          if (!failedHard) feed();
           settleOne();
         };
         const onExit = (code: number) => onDeath(code);
@@ -157,7 +161,7 @@ export class ThreadPoolExecutor implements JobExecutor {
         w.postMessage(job);
       };
       const n = Math.min(this.concurrency, jobs.length);
-      for (let i = 0; i < n && next < jobs.length && !failedHard; i++) feed(this.spawn());
+      for (let i = 0; i < n && next < jobs.length && !failedHard; i++) feed();
     });
   }
 

@@ -189,13 +189,13 @@ export async function runJobs(
   try {
     await execute(missing);
     while (elsewhere.size > 0 && !signal?.aborted) {
+      await pause(options.pollMs ?? 250, signal);
+      if (signal?.aborted) break;
       const waiting = missing.filter((j) => elsewhere.has(j.hash));
       for (const other of store.leaseOwners(waiting.map((j) => j.hash))) {
         if (other !== owner && ownerIsGone(other)) store.releaseLeases(other);
       }
-      const mine = claim(waiting);
-      if (mine.length > 0) await execute(mine);
-      else await pause(options.pollMs ?? 250, signal);
+      await execute(waiting); // runs those whose lease is free now; counts those stored meanwhile
     }
   } finally {
     finished = true;
