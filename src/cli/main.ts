@@ -2,7 +2,8 @@
 /**
  * The `ftlab` command line: list figures, reproduce a figure, run a sweep spec, evaluate theory.
  * Thin by design: all science lives in the library. Exit codes: 0 success, 1 some jobs failed,
- * 2 bad input (the message names the field, the value and the allowed range).
+ * 2 bad input (the message names the field, the value and the allowed range), 130 (143) when Ctrl-C
+ * (SIGTERM) interrupted a sweep: what finished is stored, and the message says how to resume.
  */
 import { Command, CommanderError } from 'commander';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -10,8 +11,8 @@ import { join } from 'node:path';
 import { PRESETS } from '../experiments/presets/index.js';
 import { reproduce } from '../experiments/reproduce.js';
 import { DEFAULT_MAX_JOBS, expandSweep, readSweepSpec } from '../experiments/spec.js';
-import { runJobs } from '../experiments/runner.js';
-import { createExecutor } from '../experiments/pool.js';
+import { RunInterrupted, runJobs, type RunSummary } from '../experiments/runner.js';
+import { closeExecutor, createExecutor } from '../experiments/pool.js';
 import { openStore } from '../store/store.js';
 import { summarize } from '../numeric/stats.js';
 import { csvNumber, flagRecord } from '../nonFinite.js';
@@ -19,6 +20,7 @@ import { DEFAULT_MAX_THEORY_POINTS, THEORY, evaluateTheoryGrid, getTheory } from
 import { DEFAULT_MAX_MEMORY_BYTES, formatBytes, parseByteSize } from '../experiments/memory.js';
 import { CODE_VERSION } from '../experiments/job.js';
 import { createProgress } from './progress.js';
+import { watchInterruptions, type Interruption } from './interrupt.js';
 import { RedisQueueExecutor, type QueueStatus } from '../queue/executor.js';
 import { lostJobNotice, startQueueWorker } from '../queue/worker.js';
 import { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_QUEUE_NAME, dedupedNotices, redactUrl } from '../queue/connection.js';
@@ -49,6 +51,34 @@ function executorFor(opts: { workers?: number; queue?: string; queueName: string
 }
 
 class UsageError extends Error {}
+
+/**
+ * This invocation as a command to type again, each argument quoted for a POSIX shell where needed and
+ * the password of a `--queue` URL redacted (it is printed, and kept in figure provenance).
+ */
+function thisCommand(): string {
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  const args = process.argv.slice(2).map((a, i, all) => {
+    if (all[i - 1] === '--queue') return redactUrl(a);
+    return a.startsWith('--queue=') ? `--queue=${redactUrl(a.slice('--queue='.length))}` : a;
+  });
+  return ['ftlab', ...args.map(quote)].join(' ');
+}
+
+/** Report an interrupted sweep (what is stored, and the command that resumes it) and exit 128 + signal. */
+function exitInterrupted(summary: RunSummary, storePath: string, interruption: Interruption): never {
+  const stored = summary.cached + summary.done + summary.byOthers;
+  const notes = [`${summary.cached} from before`];
+  if (summary.byOthers > 0) notes.push(`${summary.byOthers} computed by another process`);
+  if (summary.failed > 0) notes.push(`${summary.failed} failed`);
+  process.stderr.write(`interrupted: ${stored} of ${summary.total} jobs stored in ${storePath} (${notes.join(', ')}); resume with: ${thisCommand()}\n`);
+  process.exit(interruption.exitCode());
+}
+
+/** The closing line of a sweep: how many jobs were computed, found stored, left to another process, failed. */
+function summaryLine(s: RunSummary): string {
+  return `${s.done} computed, ${s.cached} from the store, ${s.byOthers > 0 ? `${s.byOthers} computed by another process, ` : ''}${s.failed} failed, ${s.notConverged} not converged`;
+}
 
 function parseIntOption(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -148,6 +178,7 @@ program
   .action(async (id: string, opts: { seeds?: number; out: string; workers?: number; quick?: boolean; solver?: string; param: Record<string, number>; png: boolean; json?: boolean; queue?: string; queueName: string; connectTimeout: number }) => {
     rejectWorkersWithQueue(opts);
     const progress = createProgress(id);
+    const interruption = watchInterruptions(() => progress.stop());
     let result;
     try {
       result = await reproduce(id, {
@@ -160,10 +191,16 @@ program
         executor: opts.queue ? executorFor(opts) : undefined,
         png: opts.png,
         onProgress: (p) => progress.update(p),
-        command: `ftlab ${process.argv.slice(2).join(' ')}`,
+        command: thisCommand(),
+        signal: interruption.signal,
       });
+    } catch (err) {
+      progress.stop();
+      if (err instanceof RunInterrupted) exitInterrupted(err.summary, err.storePath, interruption);
+      throw err;
     } finally {
       progress.stop();
+      interruption.dispose();
     }
     const { figure, files, summary } = result;
     if (opts.json) printJson(figure);
@@ -172,7 +209,7 @@ program
       for (const t of figure.tables ?? []) {
         process.stdout.write(`\n${t.title}\n` + table([t.columns, ...t.rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))]));
       }
-      process.stdout.write(`\n${summary.done} computed, ${summary.cached} from the store, ${summary.failed} failed, ${summary.notConverged} not converged (${(summary.wallMs / 1000).toFixed(1)} s)\n`);
+      process.stdout.write(`\n${summaryLine(summary)} (${(summary.wallMs / 1000).toFixed(1)} s)\n`);
       process.stdout.write(files.map((f) => `wrote ${f}`).join('\n') + '\n');
     }
     if (summary.failed > 0) {
@@ -200,14 +237,21 @@ program
     const store = openStore(opts.out);
     const executor = executorFor(opts);
     const progress = createProgress(sweep.spec.name);
+    const interruption = watchInterruptions(() => progress.stop());
     const jobs = sweep.jobs.flat();
     let summary;
     try {
       store.recordSweep(sweep.spec.name, sweep.spec, jobs.map((j) => j.hash));
-      summary = await runJobs(jobs, store, executor, (p) => progress.update(p));
+      summary = await runJobs(jobs, store, executor, (p) => progress.update(p), { signal: interruption.signal });
     } finally {
       progress.stop();
-      await executor.close();
+      await closeExecutor(executor, interruption.signal.aborted);
+      interruption.dispose();
+    }
+    if (summary.interrupted) {
+      const storePath = store.path;
+      store.close();
+      exitInterrupted(summary, storePath, interruption);
     }
     const points = sweep.points.map((point, p) => {
       const runs = sweep.jobs[p].map((j) => store.get(j.hash)).filter((r) => r?.status === 'done');
@@ -237,7 +281,7 @@ program
     if (opts.json) printJson(out);
     else {
       process.stdout.write(table([header, ...rows]));
-      process.stdout.write(`${summary.done} computed, ${summary.cached} from the store, ${summary.failed} failed, ${summary.notConverged} not converged\n`);
+      process.stdout.write(summaryLine(summary) + '\n');
     }
     if (summary.failed > 0) {
       process.stderr.write(`${summary.failed} job(s) failed; first error: ${summary.failures[0].error}\n`);

@@ -5,23 +5,41 @@
  *    a time as workers free up; a worker that dies takes only its current job with it (recorded as a
  *    failure) and is replaced.
  *  - `InlineExecutor`: runs jobs on the calling thread (workers = 0), for debugging and small runs.
+ * Both dispatch one job at a time and ask `ExecuteOptions.claim` just before each, so the runner can
+ * stop a run (claim nothing more) or leave a job to another process without handing out a fixed list.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { Job } from './job.js';
 import { executeJob, type JobResult } from './execute.js';
 
+/** How the caller steers one `execute` call. */
+export interface ExecuteOptions {
+  /**
+   * Asked just before a job is dispatched: false skips it (it is not run and gets no result). Only
+   * executors with `claimsBeforeDispatch` ask; the others run every job they are given.
+   */
+  claim?: (job: Job) => boolean;
+}
+
 export interface JobExecutor {
   readonly concurrency: number;
-  /** Run all jobs, calling onResult as each finishes (in completion order). */
-  execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void): Promise<void>;
+  /**
+   * True when `execute` dispatches jobs one at a time and asks `options.claim` before each; otherwise it
+   * submits the whole list at once (a queue), and the caller must hand it only jobs it may run.
+   */
+  readonly claimsBeforeDispatch?: boolean;
+  /** Run the jobs, calling onResult as each finishes (in completion order). */
+  execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void, options?: ExecuteOptions): Promise<void>;
   close(): Promise<void>;
 }
 
 export class InlineExecutor implements JobExecutor {
   readonly concurrency = 1;
-  async execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void): Promise<void> {
+  readonly claimsBeforeDispatch = true;
+  async execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void, options: ExecuteOptions = {}): Promise<void> {
     for (const job of jobs) {
+      if (options.claim && !options.claim(job)) continue;
       onResult(job, executeJob(job));
       await new Promise((r) => setImmediate(r)); // let progress output and signals through
     }
@@ -47,6 +65,7 @@ export function defaultWorkerCount(): number {
 
 export class ThreadPoolExecutor implements JobExecutor {
   readonly concurrency: number;
+  readonly claimsBeforeDispatch = true;
   private readonly workers = new Set<Worker>();
 
   constructor(workers = defaultWorkerCount()) {
@@ -60,19 +79,45 @@ export class ThreadPoolExecutor implements JobExecutor {
     return w;
   }
 
-  execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void): Promise<void> {
+  execute(jobs: readonly Job[], onResult: (job: Job, result: JobResult) => void, options: ExecuteOptions = {}): Promise<void> {
     if (jobs.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       let next = 0;
-      let finished = 0;
+      let running = 0;
       let failedHard = false;
-      const feed = (w: Worker) => {
-        if (next >= jobs.length) {
-          this.workers.delete(w);
-          void w.terminate();
+      /** The next job the caller lets run, or undefined when none is left. */
+      const take = (): Job | undefined => {
+        while (next < jobs.length) {
+          const job = jobs[next++];
+          if (!options.claim || options.claim(job)) return job;
+        }
+        return undefined;
+      };
+      const settleOne = () => {
+        running--;
+        if (running === 0 && next >= jobs.length) resolve();
+      };
+      /** Hand the next job to a worker (`idle`, or a new one); retire `idle` when no job is left. */
+      const feed = (idle?: Worker) => {
+        let taken: Job | undefined;
+        try {
+          taken = take();
+        } catch (err) {
+          failedHard = true;
+          reject(err);
           return;
         }
-        const job = jobs[next++];
+        if (taken === undefined) {
+          if (idle) {
+            this.workers.delete(idle);
+            void idle.terminate();
+          }
+          if (running === 0) resolve();
+          return;
+        }
+        const w = idle ?? this.spawn();
+        const job = taken;
+        running++;
         let settled = false;
         const started = performance.now();
         const onMessage = (result: JobResult) => {
@@ -85,9 +130,8 @@ export class ThreadPoolExecutor implements JobExecutor {
             reject(err);
             return;
           }
-          finished++;
-          if (finished === jobs.length) resolve();
-          else if (!failedHard) feed(w);
+          if (!failedHard) feed(w);
+          settleOne();
         };
         const onDeath = (err: unknown) => {
           if (settled) return;
@@ -102,9 +146,8 @@ export class ThreadPoolExecutor implements JobExecutor {
             reject(e);
             return;
           }
-          finished++;
-          if (finished === jobs.length) resolve();
-          else if (!failedHard) feed(this.spawn());
+          if (!failedHard) feed();
+          settleOne();
         };
         const onExit = (code: number) => onDeath(code);
         const cleanup = () => {
@@ -118,13 +161,36 @@ export class ThreadPoolExecutor implements JobExecutor {
         w.postMessage(job);
       };
       const n = Math.min(this.concurrency, jobs.length);
-      for (let i = 0; i < n; i++) feed(this.spawn());
+      for (let i = 0; i < n && next < jobs.length && !failedHard; i++) feed();
     });
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.workers].map((w) => w.terminate()));
     this.workers.clear();
+  }
+}
+
+/** How long the executor of an interrupted run is given to close. */
+const INTERRUPTED_CLOSE_MS = 3000;
+
+/**
+ * Close an executor. After an interruption wait at most a few seconds: an interrupted run must not
+ * hang on a queue connection that cannot close (the process exits right after).
+ */
+export async function closeExecutor(executor: JobExecutor, interrupted = false): Promise<void> {
+  const closing = executor.close();
+  if (!interrupted) return closing;
+  closing.catch(() => {}); // past the bound nobody waits for it
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, INTERRUPTED_CLOSE_MS);
+    timer.unref();
+  });
+  try {
+    await Promise.race([closing, bound]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

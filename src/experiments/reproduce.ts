@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { makeJob, CODE_VERSION, type Job } from './job.js';
 import { getPreset } from './presets/index.js';
 import { lookupVia, resolvePresetParams, type PresetOptions } from './presets/types.js';
-import { runJobs, type RunProgress, type RunSummary } from './runner.js';
-import { createExecutor, type JobExecutor } from './pool.js';
+import { RunInterrupted, runJobs, type RunProgress, type RunSummary } from './runner.js';
+import { closeExecutor, createExecutor, type JobExecutor } from './pool.js';
 import { openStore } from '../store/store.js';
 import { figureToCsv, flagNonFinite, tableToCsv, type FigureData } from '../plots/figure.js';
 import { renderSvg, svgToPng, vegaLiteSpec } from '../plots/render.js';
@@ -28,6 +28,8 @@ export interface ReproduceOptions {
   command?: string;
   /** Run the jobs here instead of on the in-process pool (e.g. a RedisQueueExecutor). */
   executor?: JobExecutor;
+  /** Aborting stops the sweep (what finished stays stored) and makes reproduce throw RunInterrupted. */
+  signal?: AbortSignal;
 }
 
 export interface ReproduceResult {
@@ -58,7 +60,8 @@ export async function reproduce(id: string, options: ReproduceOptions): Promise<
   try {
     const paramTag = given.map(([k, v]) => `:${k}=${v}`).join('');
     store.recordSweep(`reproduce:${id}${quick ? ':quick' : ''}${solver ? `:solver=${solver}` : ''}${paramTag}:seeds=${seeds}`, { figure: id, seeds, quick, solver, params }, jobs.map((j) => j.hash));
-    const summary = await runJobs(jobs, store, executor, options.onProgress);
+    const summary = await runJobs(jobs, store, executor, options.onProgress, { signal: options.signal });
+    if (summary.interrupted) throw new RunInterrupted(summary, store.path);
     const buildStart = performance.now();
     const figure = preset.build(lookupVia((h) => store.get(h)), presetOptions);
     const buildSeconds = Math.round(performance.now() - buildStart) / 1000;
@@ -82,7 +85,7 @@ export async function reproduce(id: string, options: ReproduceOptions): Promise<
     const files = await writeFigure(figure, options.outDir, options.png ?? true);
     return { figure, files, summary };
   } finally {
-    await executor.close();
+    await closeExecutor(executor, options.signal?.aborted);
     store.close();
   }
 }

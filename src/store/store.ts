@@ -4,6 +4,11 @@
  * A job's run row and its metrics are written in one transaction, so a process killed at any moment
  * leaves each job either fully stored or absent — never half — and a re-run computes only what is
  * missing. Stored results are never overwritten by a later run of the same job.
+ *
+ * Processes sharing one output folder split a sweep through leases: a process claims a job (a row in
+ * `leases` with its owner id and an expiry time) before running it, renews its leases while it runs,
+ * and deletes them when it is done; another process skips a job leased by a live owner and takes it over
+ * once the lease has expired (its owner died).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -67,7 +72,19 @@ CREATE TABLE IF NOT EXISTS sweep_jobs (
   hash TEXT NOT NULL,
   PRIMARY KEY (sweep, hash)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS leases (
+  hash TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  expires_at REAL NOT NULL
+) WITHOUT ROWID;
 `;
+
+/** The outcome of claiming jobs' leases: which this owner now holds, which a live other owner holds, which are stored as done. */
+export interface LeaseClaims {
+  claimed: string[];
+  leased: string[];
+  done: string[];
+}
 
 interface RunRow {
   hash: string;
@@ -144,6 +161,57 @@ export class Store {
       ON CONFLICT(hash) DO UPDATE SET error = excluded.error, wall_ms = excluded.wall_ms, finished_at = excluded.finished_at
       WHERE runs.status = 'failed'`)
       .run(job.hash, job.type, JSON.stringify(job.params), job.seed, job.codeVersion, error, wallMs, new Date().toISOString());
+  }
+
+  /**
+   * Claim leases on jobs for `owner`, valid for `lifetimeMs`, in one transaction: a job already stored
+   * as done is not claimed; a job leased by another owner is claimed only if that lease has expired.
+   */
+  claimLeases(hashes: readonly string[], owner: string, lifetimeMs: number, now = Date.now()): LeaseClaims {
+    const isDone = this.db.prepare<[string], { hash: string }>("SELECT hash FROM runs WHERE hash = ? AND status = 'done'");
+    const upsert = this.db.prepare(`
+      INSERT INTO leases (hash, owner, expires_at) VALUES (@hash, @owner, @expiresAt)
+      ON CONFLICT(hash) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+      WHERE leases.owner = excluded.owner OR leases.expires_at <= @now`);
+    const claims: LeaseClaims = { claimed: [], leased: [], done: [] };
+    const tx = this.db.transaction(() => {
+      for (const hash of hashes) {
+        if (isDone.get(hash)) claims.done.push(hash);
+        else if (upsert.run({ hash, owner, expiresAt: now + lifetimeMs, now }).changes > 0) claims.claimed.push(hash);
+        else claims.leased.push(hash);
+      }
+    });
+    tx.immediate();
+    return claims;
+  }
+
+  /** Extend every lease `owner` holds to `lifetimeMs` from now; returns how many it holds. */
+  renewLeases(owner: string, lifetimeMs: number, now = Date.now()): number {
+    return this.db.prepare('UPDATE leases SET expires_at = ? WHERE owner = ?').run(now + lifetimeMs, owner).changes;
+  }
+
+  /** The owners holding leases on the given jobs (expired or not). */
+  leaseOwners(hashes: readonly string[]): Set<string> {
+    const stmt = this.db.prepare<[string], { owner: string }>('SELECT owner FROM leases WHERE hash = ?');
+    const owners = new Set<string>();
+    for (const h of hashes) {
+      const row = stmt.get(h);
+      if (row) owners.add(row.owner);
+    }
+    return owners;
+  }
+
+  /** Drop `owner`'s leases on the given jobs, or all of its leases. */
+  releaseLeases(owner: string, hashes?: readonly string[]): void {
+    if (!hashes) {
+      this.db.prepare('DELETE FROM leases WHERE owner = ?').run(owner);
+      return;
+    }
+    const del = this.db.prepare('DELETE FROM leases WHERE owner = ? AND hash = ?');
+    const tx = this.db.transaction(() => {
+      for (const h of hashes) del.run(owner, h);
+    });
+    tx();
   }
 
   recordSweep(name: string, spec: unknown, hashes: readonly string[]): void {
