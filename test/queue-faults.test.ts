@@ -6,9 +6,8 @@
  * by a non-ftlab consumer of the queue (rejected with the reason, never stored as done).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -18,9 +17,9 @@ import { makeJob, type Job } from '../src/experiments/job.js';
 import { executeJob, type JobResult } from '../src/experiments/execute.js';
 import { runJobs } from '../src/experiments/runner.js';
 import { RedisQueueExecutor } from '../src/queue/executor.js';
+import { freePort, hasRedis, startRedis as startLoopbackRedis, waitFor } from './support/processes.js';
 
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
-const hasRedis = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).status === 0;
 // CI installs redis-server; there a missing server is a failure, not a skip.
 const run = hasRedis || process.env.CI ? describe : describe.skip;
 
@@ -32,32 +31,9 @@ function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'ftlab-queue-faults-'));
 }
 
-/** A loopback port nothing listens on (bound once by the OS, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('timed out waiting');
-}
-
 async function startRedis(port: number, extra: string[] = []): Promise<ChildProcess> {
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], { stdio: 'ignore' });
+  const server = await startLoopbackRedis(port, extra);
   servers.push(server);
-  const auth = extra.includes('--requirepass') ? ['-a', extra[extra.indexOf('--requirepass') + 1], '--no-auth-warning'] : [];
-  await waitFor(() => spawnSync('redis-cli', ['-p', String(port), ...auth, 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG', 10_000);
   return server;
 }
 

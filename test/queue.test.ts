@@ -5,16 +5,16 @@
  * while it was away; a malformed job is rejected with a clear error and never run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Queue, Job } from 'bullmq';
 import { STORE_FILE } from '../src/store/store.js';
+import { hasRedis, startRedis, waitFor } from './support/processes.js';
 
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
-const hasRedis = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).status === 0;
 // CI installs redis-server; there a missing server is a failure, not a skip.
 const run = hasRedis || process.env.CI ? describe : describe.skip;
 
@@ -78,19 +78,9 @@ function doneCount(dir: string): number {
   }
 }
 
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('timed out waiting');
-}
-
 run('BullMQ queue on a real redis-server', () => {
   beforeAll(async () => {
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await waitFor(() => spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG', 10_000);
+    redis = await startRedis(port);
   });
 
   afterAll(() => {

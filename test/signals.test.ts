@@ -15,10 +15,10 @@ import { STORE_FILE, openStore } from '../src/store/store.js';
 import { runJobs } from '../src/experiments/runner.js';
 import { InlineExecutor, ThreadPoolExecutor } from '../src/experiments/pool.js';
 import { expandSweep, readSweepSpec } from '../src/experiments/spec.js';
+import { hasRedis, startRedis, waitFor } from './support/processes.js';
 
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
 const children: ChildProcess[] = [];
-const hasRedis = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).status === 0;
 // CI installs redis-server; there a missing server is a failure, not a skip.
 const withRedis = hasRedis || process.env.CI ? describe : describe.skip;
 
@@ -82,14 +82,6 @@ function storedDone(outDir: string): number {
   }
 }
 
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 function integrity(outDir: string): string {
   const db = new Database(join(outDir, STORE_FILE), { readonly: true });
   try {
@@ -118,7 +110,7 @@ describe('signals', () => {
     const pre = start(['run', specFile('sigint', 100, [30], 8), '--out', out, '--workers', '0']);
     expect((await pre.exit).code).toBe(0);
     const p = start(['run', spec, '--out', out, '--workers', '1']);
-    await waitFor(() => storedDone(out) >= 12, 'some jobs to be stored');
+    await waitFor(() => storedDone(out) >= 12, 30_000, 'some jobs to be stored');
     p.child.kill('SIGINT');
     const r = await p.exit;
     expect(r.signal).toBeNull();
@@ -146,7 +138,7 @@ describe('signals', () => {
   it('SIGTERM during `reproduce` exits 143 with the resume command', async () => {
     const out = tmp();
     const p = start(['reproduce', 'shachaf-linear-risk', '--quick', '--seeds', '40', '--out', out, '--workers', '1', '--no-png']);
-    await waitFor(() => storedDone(out) >= 3, 'some jobs to be stored', 60_000);
+    await waitFor(() => storedDone(out) >= 3, 60_000, 'some jobs to be stored');
     p.child.kill('SIGTERM');
     const r = await p.exit;
     expect(r.code).toBe(143);
@@ -163,10 +155,10 @@ describe('signals', () => {
     const spec = specFile('twice', 800, [400], 4);
     const out = tmp();
     const p = start(['run', spec, '--out', out, '--workers', '1']);
-    await waitFor(() => existsSync(join(out, STORE_FILE)), 'the store');
+    await waitFor(() => existsSync(join(out, STORE_FILE)), 30_000, 'the store');
     await sleep(300);
     p.child.kill('SIGINT');
-    await waitFor(() => /Ctrl-C again/.test(p.stderr()), 'the stopping notice', 10_000);
+    await waitFor(() => /Ctrl-C again/.test(p.stderr()), 10_000, 'the stopping notice');
     const t = Date.now();
     p.child.kill('SIGINT');
     const r = await p.exit;
@@ -304,8 +296,7 @@ withRedis('signals with a queue', () => {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const url = `redis://127.0.0.1:${port}`;
   beforeAll(async () => {
-    children.push(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }));
-    await waitFor(() => spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG', 'redis-server', 10_000);
+    children.push(await startRedis(port));
   });
 
   it('Ctrl-C stops a queued run with the resume command, and resuming collects the rest', async () => {
@@ -313,7 +304,7 @@ withRedis('signals with a queue', () => {
     const out = tmp();
     children.push(spawn(process.execPath, [CLI, 'worker', '--queue', url, '--queue-name', 'sig'], { stdio: 'ignore' }));
     const p = start(['run', spec, '--out', out, '--queue', url, '--queue-name', 'sig']);
-    await waitFor(() => storedDone(out) >= 2, 'some jobs to be stored');
+    await waitFor(() => storedDone(out) >= 2, 30_000, 'some jobs to be stored');
     p.child.kill('SIGINT');
     const r = await p.exit;
     expect(r.code).toBe(130);
