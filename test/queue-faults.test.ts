@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,9 +17,8 @@ import { makeJob, type Job } from '../src/experiments/job.js';
 import { executeJob, type JobResult } from '../src/experiments/execute.js';
 import { runJobs } from '../src/experiments/runner.js';
 import { RedisQueueExecutor } from '../src/queue/executor.js';
-import { freePort, hasRedis, startRedis as startLoopbackRedis, waitFor } from './support/processes.js';
+import { CLI, freePort, hasRedis, linearSweepFile, runCli, startRedis as startLoopbackRedis, waitFor } from './support/processes.js';
 
-const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
 // CI installs redis-server; there a missing server is a failure, not a skip.
 const run = hasRedis || process.env.CI ? describe : describe.skip;
 
@@ -37,18 +36,7 @@ async function startRedis(port: number, extra: string[] = []): Promise<ChildProc
   return server;
 }
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const start = Date.now();
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args]);
-    children.push(p);
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - start }));
-  });
-}
+const cli = (args: string[]) => runCli(args, children);
 
 const linearParams = (n: number, solver: 'gd' | 'closed-form') => ({
   problem: { d: 100, n, covariance: { spectrum: { kind: 'isotropic' } }, teachers: { kind: 'scaled', alpha: 1, eps: 0.5 } },
@@ -56,9 +44,7 @@ const linearParams = (n: number, solver: 'gd' | 'closed-form') => ({
 });
 
 function specFile(name: string, ns: number[], seeds: number, solver: 'gd' | 'closed-form'): string {
-  const path = join(tmp(), `${name}.json`);
-  writeFileSync(path, JSON.stringify({ name, job: 'linear-finetune', params: linearParams(ns[0], solver), grid: { 'problem.n': ns }, seeds }));
-  return path;
+  return linearSweepFile(tmp(), name, { ns, seeds, solver });
 }
 
 function storeCounts(dir: string): { done: number; failed: number; nonReal: number } {

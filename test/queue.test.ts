@@ -6,15 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Queue, Job } from 'bullmq';
 import { STORE_FILE } from '../src/store/store.js';
-import { hasRedis, startRedis, waitFor } from './support/processes.js';
+import { CLI, hasRedis, linearSweepFile, runCli, startRedis, waitFor } from './support/processes.js';
 
-const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
 // CI installs redis-server; there a missing server is a failure, not a skip.
 const run = hasRedis || process.env.CI ? describe : describe.skip;
 
@@ -28,18 +27,7 @@ function tmp(): string {
 }
 
 function specFile(name: string, ns: number[], seeds: number): string {
-  const path = join(tmp(), `${name}.json`);
-  writeFileSync(
-    path,
-    JSON.stringify({
-      name,
-      job: 'linear-finetune',
-      params: { problem: { d: 100, n: 60, covariance: { spectrum: { kind: 'isotropic' } }, teachers: { kind: 'scaled', alpha: 1, eps: 0.5 } }, training: { solver: 'gd', tol: 1e-12 } },
-      grid: { 'problem.n': ns },
-      seeds,
-    }),
-  );
-  return path;
+  return linearSweepFile(tmp(), name, { ns, seeds });
 }
 
 function startWorker(name: string, queueName: string): ChildProcess {
@@ -48,17 +36,7 @@ function startWorker(name: string, queueName: string): ChildProcess {
   return w;
 }
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args]);
-    children.push(p);
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args, children);
 
 function dump(dir: string): { runs: number; rows: unknown[] } {
   const db = new Database(join(dir, STORE_FILE), { readonly: true });

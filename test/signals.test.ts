@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,9 +15,8 @@ import { STORE_FILE, openStore } from '../src/store/store.js';
 import { runJobs } from '../src/experiments/runner.js';
 import { InlineExecutor, ThreadPoolExecutor } from '../src/experiments/pool.js';
 import { expandSweep, readSweepSpec } from '../src/experiments/spec.js';
-import { hasRedis, startRedis, waitFor } from './support/processes.js';
+import { CLI, hasRedis, linearSweepFile, startRedis, waitFor } from './support/processes.js';
 
-const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
 const children: ChildProcess[] = [];
 // CI installs redis-server; there a missing server is a failure, not a skip.
 const withRedis = hasRedis || process.env.CI ? describe : describe.skip;
@@ -32,18 +31,7 @@ function tmp(): string {
 
 /** A linear-finetune sweep solved by GD: d = 100 takes some 40 ms a job, d = 600 about a second, d = 800 a few. */
 function specFile(name: string, d: number, ns: number[], seeds: number): string {
-  const path = join(tmp(), `${name}.json`);
-  writeFileSync(
-    path,
-    JSON.stringify({
-      name,
-      job: 'linear-finetune',
-      params: { problem: { d, n: 60, covariance: { spectrum: { kind: 'isotropic' } }, teachers: { kind: 'scaled', alpha: 1, eps: 0.5 } }, training: { solver: 'gd', tol: 1e-12 } },
-      grid: { 'problem.n': ns },
-      seeds,
-    }),
-  );
-  return path;
+  return linearSweepFile(tmp(), name, { d, ns, seeds });
 }
 
 interface Exit {

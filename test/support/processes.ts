@@ -1,10 +1,13 @@
 /**
  * Shared by the tests that drive ftlab as separate processes (the queue, faults and signal tests): polling
  * for a condition with a deadline, free loopback ports, and Debian's redis-server started on loopback
- * (without persistence, as the README's recipe) and waited for until it answers PING.
+ * (without persistence, as the README's recipe) and waited for until it answers PING; the built CLI run as a
+ * process; a small linear-finetune sweep spec.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 /** Whether redis-server is on the PATH (CI installs it; there a missing server is a failure, not a skip). */
 export const hasRedis = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).status === 0;
@@ -36,4 +39,40 @@ export async function startRedis(port: number, extra: string[] = []): Promise<Ch
   const auth = extra.includes('--requirepass') ? ['-a', extra[extra.indexOf('--requirepass') + 1], '--no-auth-warning'] : [];
   await waitFor(() => spawnSync('redis-cli', ['-p', String(port), ...auth, 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG', 10_000, `redis-server on port ${port}`);
   return server;
+}
+
+/** The built CLI (tests that spawn it need `npm run build` first, as `npm test` does). */
+export const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+/** How a spawned `ftlab` command ended, with its output and wall time. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Run `ftlab <args>` as its own process (recorded in `children`, for the test's clean-up) and collect what it prints. */
+export function runCli(args: string[], children: ChildProcess[]): Promise<CliResult> {
+  const start = Date.now();
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args]);
+    children.push(p);
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - start }));
+  });
+}
+
+/**
+ * Write a linear-finetune sweep spec into `dir`: isotropic covariance, scaled teachers (α = 1, ε = 0.5), a grid
+ * over problem.n; GD to 1e-12 takes some 40 ms a job at d = 100, about a second at d = 600.
+ */
+export function linearSweepFile(dir: string, name: string, options: { ns: number[]; seeds: number; d?: number; solver?: 'gd' | 'closed-form' }): string {
+  const path = join(dir, `${name}.json`);
+  const problem = { d: options.d ?? 100, n: options.ns[0], covariance: { spectrum: { kind: 'isotropic' } }, teachers: { kind: 'scaled', alpha: 1, eps: 0.5 } };
+  writeFileSync(path, JSON.stringify({ name, job: 'linear-finetune', params: { problem, training: { solver: options.solver ?? 'gd', tol: 1e-12 } }, grid: { 'problem.n': options.ns }, seeds: options.seeds }));
+  return path;
 }
