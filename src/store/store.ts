@@ -282,7 +282,6 @@ export class Store {
   }
 }
 
-/** Open (creating if needed) the store in an output folder. */
 /** What to do about an SQLite error code met when opening the results database. */
 const OPEN_HINTS: Record<string, string> = {
   SQLITE_NOTADB: 'it is not an ftlab results database, or it is damaged: move it aside or choose another --out folder',
@@ -293,7 +292,7 @@ const OPEN_HINTS: Record<string, string> = {
   SQLITE_BUSY: 'another process holds the database locked; try again when it has finished',
 };
 
-/** Open `outDir`'s results database; an SQLite error names the file and says what to do. */
+/** Open (creating if needed) `outDir`'s results database; an SQLite error names the file and says what to do. */
 export function openStore(outDir: string, options: { readonly?: boolean } = {}): Store {
   const path = join(outDir, STORE_FILE);
   try {
