@@ -392,7 +392,7 @@ program
   .description('serve the explorer page: live theory, small simulations in the browser, and read-only views of an output folder')
   .option('--out <dir>', 'output folder whose stored results the page may open (read-only)', 'out')
   .option('--port <n>', 'TCP port (0 = any free port)', parseIntOption('--port', 0, 65535), 8080)
-  .option('--host <address>', 'address to bind (default loopback only; 0.0.0.0 exposes the page to the network)', '127.0.0.1')
+  .option('--host <address>', 'address to bind (default loopback only; requests must name it as their Host; 0.0.0.0 exposes the page to the network and answers any Host)', '127.0.0.1')
   .action(async (opts: { out: string; port: number; host: string }) => {
     mkdirSync(opts.out, { recursive: true });
     const server = await startServer({ outDir: opts.out, port: opts.port, host: opts.host });
