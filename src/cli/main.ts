@@ -26,6 +26,7 @@ import { lostJobNotice, startQueueWorker } from '../queue/worker.js';
 import { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_QUEUE_NAME, dedupedNotices, redactUrl } from '../queue/connection.js';
 import type { JobExecutor } from '../experiments/pool.js';
 import { startServer } from '../server/serve.js';
+import { isWildcardHost } from '../server/hosts.js';
 
 /** Coordinator-side status lines on stderr for queued sweeps. */
 function queueStatusPrinter(): (s: QueueStatus) => void {
@@ -391,10 +392,15 @@ program
   .description('serve the explorer page: live theory, small simulations in the browser, and read-only views of an output folder')
   .option('--out <dir>', 'output folder whose stored results the page may open (read-only)', 'out')
   .option('--port <n>', 'TCP port (0 = any free port)', parseIntOption('--port', 0, 65535), 8080)
-  .option('--host <address>', 'address to bind (default loopback only; 0.0.0.0 exposes the page to the network)', '127.0.0.1')
+  .option('--host <address>', 'address to bind (default loopback only; requests must name it as their Host; 0.0.0.0 exposes the page to the network and answers any Host)', '127.0.0.1')
   .action(async (opts: { out: string; port: number; host: string }) => {
     mkdirSync(opts.out, { recursive: true });
     const server = await startServer({ outDir: opts.out, port: opts.port, host: opts.host });
+    if (isWildcardHost(opts.host)) {
+      process.stderr.write(
+        `warning: --host ${opts.host} listens on every network interface and answers any Host header: anyone who can reach port ${new URL(server.url).port}, and any web page open in a browser that can, may read ${opts.out} (its results database included); bind 127.0.0.1 (the default) or one address to keep it private\n`,
+      );
+    }
     process.stdout.write(`ftlab explorer: ${server.url}\n  results from ${opts.out} (read-only); Ctrl-C to stop\n`);
     await new Promise<void>((done) => {
       const stop = () => void server.close().then(done);

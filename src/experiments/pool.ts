@@ -47,16 +47,21 @@ export class InlineExecutor implements JobExecutor {
   async close(): Promise<void> {}
 }
 
-function startWorker(): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // Running from TypeScript sources (the test suite): register tsx's loader inside the worker, then
-    // import the TypeScript entry point.
-    const entry = new URL('./worker.ts', here).href;
+/**
+ * A worker thread running the module `name` (without extension) next to `base` (the caller's `import.meta.url`):
+ * its `.js` build, or, when running from TypeScript sources (the test suite), the `.ts` file through tsx's loader.
+ */
+export function startModuleWorker(base: string, name: string): Worker {
+  if (base.endsWith('.ts')) {
+    const entry = new URL(`./${name}.ts`, base).href;
     const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
     return new Worker(bootstrap, { eval: true });
   }
-  return new Worker(new URL('./worker.js', here));
+  return new Worker(new URL(`./${name}.js`, base));
+}
+
+function startWorker(): Worker {
+  return startModuleWorker(import.meta.url, 'worker');
 }
 
 export function defaultWorkerCount(): number {

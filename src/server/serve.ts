@@ -4,30 +4,34 @@
  *  - `/`, `/assets/…`: the page's static files.
  *  - `/api/sweeps`: the sweeps recorded in the folder's results database (opened read-only).
  *  - `/api/figure?sweep=NAME`: the figure of a `reproduce` sweep, rebuilt by its preset from the stored runs (the
- *    same build as `ftlab reproduce`, without running anything).
+ *    same build as `ftlab reproduce`, without running anything) in a worker thread and cached by sweep and store
+ *    state (src/server/figures.ts); the `x-ftlab-cache` header says `hit`, `miss` or `shared`.
  *  - `/out/PATH`: a file inside the output folder (figures, tables), read-only.
  *
  * Only GET and HEAD are answered. A path is served only if, after decoding and resolving symbolic links, it lies
  * inside the web root or the output folder; anything else is 404, whatever the request (`..`, encoded dots,
- * backslashes, absolute paths, NUL bytes). Binds 127.0.0.1 unless told otherwise.
+ * backslashes, absolute paths, NUL bytes). Binds 127.0.0.1 unless told otherwise, and answers only requests whose
+ * Host header names the address it is bound to (src/server/hosts.ts); anything else is 403.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore, STORE_FILE } from '../store/store.js';
-import { getPreset } from '../experiments/presets/index.js';
-import { lookupVia, type PresetOptions } from '../experiments/presets/types.js';
-import { flagNonFinite } from '../plots/figure.js';
+import { FigureBuilds } from './figures.js';
+import { hostAllowed, hostRefusal } from './hosts.js';
 
+/** Where `ftlab serve` serves from and listens. */
 export interface ServeOptions {
   outDir: string;
   port?: number;
+  /** The address to bind (default 127.0.0.1); requests must name it (or localhost) in their Host header unless it is every interface. */
   host?: string;
   /** The built page (default: dist/web next to this module). */
   webRoot?: string;
 }
 
+/** A started server: its URL, and how to stop it. */
 export interface RunningServer {
   url: string;
   close(): Promise<void>;
@@ -46,6 +50,7 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/** The built page next to this module (dist/web). */
 export function defaultWebRoot(): string {
   return fileURLToPath(new URL('../web/', import.meta.url));
 }
@@ -78,8 +83,9 @@ export function safeFile(root: string, relative: string): string | null {
   }
 }
 
-function send(res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', head = false): void {
+function send(res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', head = false, extra: Record<string, string> = {}): void {
   res.writeHead(status, {
+    ...extra,
     'content-type': type,
     'content-length': Buffer.byteLength(body),
     'x-content-type-options': 'nosniff',
@@ -90,26 +96,23 @@ function send(res: ServerResponse, status: number, body: string | Buffer, type =
 
 const json = (res: ServerResponse, status: number, value: unknown, head: boolean) => send(res, status, JSON.stringify(value), TYPES['.json'], head);
 
-/** The figure of a `reproduce` sweep, rebuilt from the stored runs. */
-function sweepFigure(outDir: string, name: string): unknown {
-  const store = openStore(outDir, { readonly: true });
-  try {
-    const sweep = store.sweeps().find((s) => s.name === name);
-    if (!sweep) throw new RangeError(`sweep: no sweep named ${JSON.stringify(name)} in this output folder`);
-    const spec = sweep.spec as { figure?: string; seeds?: number; quick?: boolean; solver?: string; params?: Record<string, number> };
-    if (!spec || typeof spec.figure !== 'string') throw new RangeError(`sweep: ${JSON.stringify(name)} is not a \`ftlab reproduce\` sweep (no figure to rebuild)`);
-    const preset = getPreset(spec.figure);
-    const options: PresetOptions = { seeds: spec.seeds ?? preset.defaultSeeds, quick: spec.quick ?? false, solver: spec.solver, params: spec.params };
-    const figure = preset.build(lookupVia((h) => store.get(h)), options);
-    figure.provenance = { source: `stored sweep ${name}`, jobs: sweep.jobs, done: sweep.done, updatedAt: sweep.updatedAt };
-    return flagNonFinite(figure);
-  } finally {
-    store.close();
-  }
+const failure = (res: ServerResponse, e: unknown, head: boolean) =>
+  json(res, e instanceof RangeError ? 400 : 500, { error: e instanceof Error ? e.message : String(e) }, head);
+
+/** What a request handler needs to know about its server. */
+interface Context {
+  outDir: string;
+  webRoot: string;
+  /** The address bound and the port listened on (known once listening). */
+  host: string;
+  port: number;
+  figures: FigureBuilds;
 }
 
-function handle(req: IncomingMessage, res: ServerResponse, outDir: string, webRoot: string): void {
+function handle(req: IncomingMessage, res: ServerResponse, context: Context): void {
+  const { outDir, webRoot } = context;
   const head = req.method === 'HEAD';
+  if (!hostAllowed(req.headers.host, context.host, context.port)) return send(res, 403, hostRefusal(req.headers.host, context.host, context.port), undefined, head);
   if (req.method !== 'GET' && !head) {
     res.setHeader('allow', 'GET, HEAD');
     return send(res, 405, 'method not allowed');
@@ -136,7 +139,11 @@ function handle(req: IncomingMessage, res: ServerResponse, outDir: string, webRo
       const name = url.searchParams.get('sweep');
       if (!name) return json(res, 400, { error: 'sweep: expected ?sweep=NAME' }, head);
       if (!existsSync(join(outDir, STORE_FILE))) return json(res, 404, { error: 'sweep: this output folder has no results database' }, head);
-      return json(res, 200, sweepFigure(outDir, name), head);
+      context.figures.get(name).then(
+        (answer) => send(res, 200, answer.body, TYPES['.json'], head, { 'x-ftlab-cache': answer.cache }),
+        (e: unknown) => failure(res, e, head),
+      );
+      return;
     }
     if (path.startsWith('/api/')) return json(res, 404, { error: `no such endpoint ${path}` }, head);
     if (path.startsWith('/out/')) {
@@ -148,27 +155,32 @@ function handle(req: IncomingMessage, res: ServerResponse, outDir: string, webRo
     if (!file) return send(res, 404, 'not found', undefined, head);
     return send(res, 200, readFileSync(file), TYPES[extname(file)] ?? 'application/octet-stream', head);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    return json(res, e instanceof RangeError ? 400 : 500, { error: message }, head);
+    return failure(res, e, head);
   }
 }
 
+/** Start `ftlab serve`'s server on `options.host`:`options.port` (port 0: any free port). */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const outDir = resolve(options.outDir);
   if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw new RangeError(`--out: expected an existing folder (got ${options.outDir})`);
   const webRoot = options.webRoot ?? defaultWebRoot();
   if (!existsSync(join(webRoot, 'index.html'))) throw new Error(`the explorer page is not built (${join(webRoot, 'index.html')} is missing); run \`npm run build\``);
   const host = options.host ?? '127.0.0.1';
-  const server = createServer((req, res) => handle(req, res, outDir, webRoot));
+  const context: Context = { outDir, webRoot, host, port: options.port ?? 8080, figures: new FigureBuilds(outDir) };
+  const server = createServer((req, res) => handle(req, res, context));
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(options.port ?? 8080, host, () => ok());
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
+  if (typeof address === 'object' && address) context.port = address.port;
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shown}:${port}/`,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
+    url: `http://${shown}:${context.port}/`,
+    close: async () => {
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      await context.figures.close();
+      await closed;
+    },
   };
 }

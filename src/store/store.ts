@@ -277,6 +277,14 @@ export class Store {
       .filter((r): r is StoredRun => r !== undefined);
   }
 
+  /**
+   * SQLite's `PRAGMA data_version` for this connection: a number that changes whenever another connection (of this
+   * or another process) commits to the database, and stays the same otherwise. Cheap: it reads no table.
+   */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
   close(): void {
     this.db.close();
   }
