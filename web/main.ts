@@ -336,6 +336,12 @@ async function refreshStored(): Promise<void> {
   sel.replaceChildren();
   $<HTMLSelectElement>('stored-series').replaceChildren();
   storedFigure = null;
+  if (import.meta.env.MODE === 'site') {
+    // The static site (`npm run build:site`) has no server behind it, hence no output folder to read.
+    status.textContent = 'Stored results are not available in the static site (it has no output folder). To overlay results of `ftlab reproduce`, open the explorer with `ftlab serve --out <folder>`.';
+    for (const id of ['sweep', 'stored-series', 'overlay-add', 'overlay-clear']) $<HTMLButtonElement | HTMLSelectElement>(id).disabled = true;
+    return;
+  }
   let sweeps: SweepInfo[];
   try {
     const r = await fetch('./api/sweeps');
