@@ -1,10 +1,16 @@
-// Vite build of the explorer page (web/) into dist/web, served by `ftlab serve`. The page imports ftlab's own
-// TypeScript modules (src/) directly; the WebAssembly kernel loader reads a file from disk, so in the browser it is
-// replaced by a stub that reports no kernel, and the solvers use their plain TypeScript kernels (the reference twins).
+// Vite build of the explorer page (web/). `vite build` writes dist/web, served by `ftlab serve`; `vite build --mode
+// site` (`npm run build:site`) writes the same page as a self-contained static site into site/: relative URLs
+// throughout, so it works from any static file server at any sub-path, with theory and simulations in the browser
+// and no stored results (the page knows it is the static site from `import.meta.env.MODE`). The page imports
+// ftlab's own TypeScript modules (src/) directly; the WebAssembly kernel loader reads a file from disk, so in the
+// browser it is replaced by web/shims/wasm.ts, which inlines the compiled kernels (dist/kernels/linear.wasm).
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
 
-export default defineConfig({
+/** The mode of `vite build --mode site`: the static site. */
+const SITE_MODE = 'site';
+
+export default defineConfig(({ mode }) => ({
   root: fileURLToPath(new URL('./web', import.meta.url)),
   base: './',
   logLevel: 'warn',
@@ -13,7 +19,7 @@ export default defineConfig({
   },
   worker: { format: 'es' },
   build: {
-    outDir: fileURLToPath(new URL('./dist/web', import.meta.url)),
+    outDir: fileURLToPath(new URL(mode === SITE_MODE ? './site' : './dist/web', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
@@ -26,4 +32,4 @@ export default defineConfig({
       },
     },
   },
-});
+}));

@@ -11,6 +11,7 @@ import { figureToCsv, reviveNonFinite, type FigureData, type Series } from '../s
 import { vegaLiteSpec } from '../src/plots/spec.js';
 import { rangeProblem } from '../src/validation.js';
 import type { RunRequest, WorkerMessage } from './worker.js';
+import { describeKernels } from './shims/wasm.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -289,7 +290,8 @@ function runSimulation(): void {
       finishWorker();
       progress.value = progress.max;
       state.simulation = m.series as Series[];
-      $('sim-status').textContent = `Done: ${m.total} jobs${m.notConverged ? `, ${m.notConverged} not converged (red crosses)` : ', all converged'}.`;
+      const kernels = describeKernels(m.kernels);
+      $('sim-status').textContent = `Done: ${m.total} jobs${m.notConverged ? `, ${m.notConverged} not converged (red crosses)` : ', all converged'}${kernels ? `, ${kernels}` : ''}.`;
       update();
     } else {
       finishWorker();
@@ -334,6 +336,12 @@ async function refreshStored(): Promise<void> {
   sel.replaceChildren();
   $<HTMLSelectElement>('stored-series').replaceChildren();
   storedFigure = null;
+  if (import.meta.env.MODE === 'site') {
+    // The static site (`npm run build:site`) has no server behind it, hence no output folder to read.
+    status.textContent = 'Stored results are not available in the static site (it has no output folder). To overlay results of `ftlab reproduce`, open the explorer with `ftlab serve --out <folder>`.';
+    for (const id of ['sweep', 'stored-series', 'overlay-add', 'overlay-clear']) $<HTMLButtonElement | HTMLSelectElement>(id).disabled = true;
+    return;
+  }
   let sweeps: SweepInfo[];
   try {
     const r = await fetch('./api/sweeps');

@@ -1,22 +1,17 @@
 /**
  * WebAssembly SIMD (f64x2) twins of the least-squares kernels in ./linear.ts, compiled from
- * assembly/linear.ts by the AssemblyScript compiler at build time (dist/kernels/linear.wasm). Each
- * solver call gets its own linear memory sized for its problem up front, so nothing grows inside a
- * step loop and typed-array views never detach. The plain TypeScript kernels stay the reference: a
- * test holds these to them at 1e-12 relative on odd shapes.
+ * assembly/linear.ts by the AssemblyScript compiler at build time (dist/kernels/linear.wasm), loaded here from
+ * disk (Node). The workspaces themselves live in ./wasmWorkspace.ts, shared with the explorer page, which compiles
+ * the same bytes from its bundle (web/shims/wasm.ts). The plain TypeScript kernels stay the reference: a test holds
+ * these to them at 1e-12 relative on odd shapes.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { KernelChoice } from './choice.js';
+import { kernelWorkspaces, type WasmWorkspace } from './wasmWorkspace.js';
 
 export { checkKernelChoice, type KernelChoice } from './choice.js';
-
-interface KernelExports {
-  gemv(a: number, rows: number, cols: number, x: number, out: number): void;
-  residualAndGradient(x: number, n: number, d: number, w: number, y: number, r: number, g: number): number;
-  rankOneUpdateGemvT(w: number, rows: number, cols: number, a: number, step: number, h: number, v: number, out: number): void;
-  diagonalStep(wp: number, vp: number, wm: number, vm: number, beta: number, acc: number, g: number, d: number, scale: number, lr: number): void;
-}
+export { WasmWorkspace, type WasmArray } from './wasmWorkspace.js';
 
 let cached: WebAssembly.Module | null | undefined;
 
@@ -38,76 +33,12 @@ export function wasmKernelModule(): WebAssembly.Module | null {
   return cached;
 }
 
-const PAGE = 65536;
-const RESERVED = PAGE; // the module's own (stub runtime) data lives below this offset
-
-/** A float64 array inside a workspace's linear memory. */
-export interface WasmArray {
-  /** Byte offset, as the kernels take it. */
-  readonly ptr: number;
-  readonly length: number;
-  /** A view on the memory (valid for the workspace's lifetime: its memory never grows). */
-  readonly view: Float64Array;
-}
-
-/** A kernel instance with a fixed-size memory holding the arrays of one solver call. */
-export class WasmWorkspace {
-  private readonly memory: WebAssembly.Memory;
-  private readonly kernels: KernelExports;
-  private next = RESERVED;
-  private readonly end: number;
-
-  constructor(module: WebAssembly.Module, floats: number) {
-    const bytes = RESERVED + floats * 8 + 64 * 8; // a little slack for alignment
-    const pages = Math.ceil(bytes / PAGE);
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    this.end = pages * PAGE;
-    const instance = new WebAssembly.Instance(module, {
-      env: {
-        memory: this.memory,
-        abort: () => {
-          throw new Error('wasm kernel aborted');
-        },
-      },
-    });
-    this.kernels = instance.exports as unknown as KernelExports;
-  }
-
-  /** Reserve an array (16-byte aligned), optionally filled from `from`. */
-  alloc(length: number, from?: ArrayLike<number>): WasmArray {
-    const ptr = (this.next + 15) & ~15;
-    if (ptr + length * 8 > this.end) throw new RangeError('WasmWorkspace: out of reserved memory');
-    this.next = ptr + length * 8;
-    const view = new Float64Array(this.memory.buffer, ptr, length);
-    if (from) view.set(from);
-    return { ptr, length, view };
-  }
-
-  gemv(a: WasmArray, rows: number, cols: number, x: WasmArray, out: WasmArray): void {
-    this.kernels.gemv(a.ptr, rows, cols, x.ptr, out.ptr);
-  }
-
-  residualAndGradient(x: WasmArray, n: number, d: number, w: WasmArray, y: WasmArray, r: WasmArray, g: WasmArray): number {
-    return this.kernels.residualAndGradient(x.ptr, n, d, w.ptr, y.ptr, r.ptr, g.ptr);
-  }
-
-  /** W ← W − step · a hᵀ and out = Wᵀ v in one pass (see `rankOneUpdateGemvT` in ./linear.ts). */
-  rankOneUpdateGemvT(w: WasmArray, rows: number, cols: number, a: WasmArray, step: number, h: WasmArray, v: WasmArray, out: WasmArray): void {
-    this.kernels.rankOneUpdateGemvT(w.ptr, rows, cols, a.ptr, step, h.ptr, v.ptr, out.ptr);
-  }
-
-  /** One diagonal-network GD step in place (see `diagonalStep` in ./linear.ts). */
-  diagonalStep(wp: WasmArray, vp: WasmArray, wm: WasmArray, vm: WasmArray, beta: WasmArray, acc: WasmArray, g: WasmArray, d: number, scale: number, lr: number): void {
-    this.kernels.diagonalStep(wp.ptr, vp.ptr, wm.ptr, vm.ptr, beta.ptr, acc.ptr, g.ptr, d, scale, lr);
-  }
-}
+const workspaces = kernelWorkspaces(wasmKernelModule, "kernel: 'wasm' requested but the WebAssembly kernels are not available (build them with `npm run build`)");
 
 /** A workspace for `floats` float64 values, or null when the WASM kernels are unavailable. */
 export function createWasmWorkspace(floats: number): WasmWorkspace | null {
-  const module = wasmKernelModule();
-  return module ? new WasmWorkspace(module, floats) : null;
+  return workspaces.create(floats);
 }
-
 
 /**
  * The workspace a solver call runs on, for `floats` float64 values: null for 'js'; for 'auto', null when the kernels
@@ -115,13 +46,5 @@ export function createWasmWorkspace(floats: number): WasmWorkspace | null {
  * a RangeError that names `problem` and the reason instead of a silent fallback.
  */
 export function workspaceFor(kernel: KernelChoice, floats: number, problem: string): WasmWorkspace | null {
-  if (kernel === 'js') return null;
-  let ws: WasmWorkspace | null = null;
-  try {
-    ws = createWasmWorkspace(floats);
-  } catch (e) {
-    if (kernel === 'wasm') throw new RangeError(`kernel: 'wasm' cannot hold ${problem} (${(e as Error).message})`);
-  }
-  if (kernel === 'wasm' && !ws) throw new RangeError("kernel: 'wasm' requested but the WebAssembly kernels are not available (build them with `npm run build`)");
-  return ws;
+  return workspaces.workspaceFor(kernel, floats, problem);
 }
