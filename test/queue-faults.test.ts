@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Queue, Scripts, Worker, type Job as BullJob } from 'bullmq';
+import { Job as BullJobClass, Queue, Scripts, Worker, type Job as BullJob } from 'bullmq';
 import { STORE_FILE, openStore } from '../src/store/store.js';
 import { makeJob, type Job } from '../src/experiments/job.js';
 import { executeJob, type JobResult } from '../src/experiments/execute.js';
@@ -128,6 +128,40 @@ run('the BullMQ queue under faults', () => {
     }
     expect(started).toBe(true);
     expect(storeCounts(dir).done).toBe(jobs.length);
+  });
+
+  it('a rejected result is not mistaken for a lost job while it is being removed from Redis', async () => {
+    const queueName = 'reject-race';
+    // the acknowledgement of a rejected result's removal comes later than a sweep of job states
+    const originalRemove = BullJobClass.prototype.remove;
+    vi.spyOn(BullJobClass.prototype, 'remove').mockImplementation(async function (this: BullJob, ...args: Parameters<BullJob['remove']>) {
+      const removed = await originalRemove.apply(this, args);
+      await new Promise((r) => setTimeout(r, 600)); // gone from Redis, not yet acknowledged
+      return removed;
+    });
+    consumer(port, queueName, async (data) => {
+      await new Promise((r) => setTimeout(r, 300)); // finishes while the coordinator waits between sweeps
+      const r = honest(data) as Extract<JobResult, { ok: true }>;
+      return { ...r, output: { ...r.output, metrics: { ...r.output.metrics, 'fineTune.risk': 'evil' } } };
+    });
+    const jobs = [0, 1, 2].map((seed) => makeJob({ type: 'linear-finetune', params: linearParams(44, 'closed-form'), seed }));
+    const dir = tmp();
+    const store = openStore(dir);
+    const notices: string[] = [];
+    let resubmitted = 0;
+    const executor = new RedisQueueExecutor(url, { queueName, sweepMs: 100, onNotice: (line) => notices.push(line), onStatus: (s) => (resubmitted = s.resubmitted) });
+    try {
+      const summary = await runJobs(jobs, store, executor);
+      expect(summary.failed).toBe(jobs.length);
+      expect(summary.failures.every((f) => /^result from the queue rejected: metric "fineTune\.risk" is "evil"/.test(f.error))).toBe(true);
+      await new Promise((r) => setTimeout(r, 1000)); // the removals and a few more sweeps finish
+    } finally {
+      await executor.close();
+      store.close();
+      vi.restoreAllMocks();
+    }
+    expect(notices.filter((n) => /no longer in Redis/.test(n))).toEqual([]);
+    expect(resubmitted).toBe(0);
   });
 
   it('every queue command fails within the connect timeout when nothing listens, naming the URL and the cause', async () => {

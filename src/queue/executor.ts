@@ -141,9 +141,10 @@ export class RedisQueueExecutor implements JobExecutor {
         return state;
       }
       const result = checkQueueResult(job, bj.returnvalue);
+      // delivered first, so a sweep that meets the job gone while it is being removed does not take it for lost
+      deliver(hash, result, bj.processedBy ?? undefined);
       // a rejected result must not be collected again: without it the next run submits the job anew
       if (!result.ok) await bj.remove().catch(() => undefined);
-      deliver(hash, result, bj.processedBy ?? undefined);
       return state;
     };
 
