@@ -40,13 +40,13 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-/** JSON text of a value, except that NaN and ±Infinity (which YAML can hold) are written as such, not as null. */
-function literal(value: unknown): string {
+/** JSON text of a value, except that NaN and ±Infinity (which YAML and JSON's 1e400 can hold) are written as such, not as null. */
+export function jsonLiteral(value: unknown): string {
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : literal(v))).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : jsonLiteral(v))).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${literal(v)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${jsonLiteral(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? String(value);
 }
@@ -54,7 +54,7 @@ function literal(value: unknown): string {
 function show(value: unknown): string {
   if (value === undefined) return 'missing';
   try {
-    const s = literal(value);
+    const s = jsonLiteral(value);
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
   } catch {
     return String(value);
@@ -84,7 +84,9 @@ export function parseParams<S extends z.ZodType>(schema: S, input: unknown, cont
     }
     return { field, message: issue.message, value: show(valueAt(input, issue.path)) };
   });
-  throw new ValidationError(context, issues);
+  // one value can break two rules with one wording (an integer in [a, b]: not an integer, and above b): say it once
+  const unique = issues.filter((i, k) => issues.findIndex((j) => j.field === i.field && j.message === i.message && j.value === i.value) === k);
+  throw new ValidationError(context, unique);
 }
 
 /** A numeric parameter with a closed range (theory functions, figure parameters, explorer controls). */

@@ -200,6 +200,57 @@ describe('messages', () => {
   });
 });
 
+describe('more messages about the user\'s own input', () => {
+  it('refuses prototype names in grid paths, naming the path', () => {
+    for (const path of ['problem.__proto__.d', 'problem.__proto__', 'constructor.prototype', 'problem.prototype.n']) {
+      expect(() => expandSweep({ ...smallSpec, grid: { [path]: [1] } })).toThrow(`sweep spec: grid.${path}: expected a parameter path without __proto__, constructor or prototype (got [1])`);
+    }
+    expect(() => expandSweep({ ...smallSpec, grid: { '1bad': [1] } })).toThrow('sweep spec: grid.1bad: expected a dotted parameter path like "problem.n" (got [1])');
+  });
+
+  it('shows a grid coordinate that is not finite as such (JSON 1e400 is Infinity)', () => {
+    const dir = tmp();
+    const spec = join(dir, 'inf.json');
+    writeFileSync(spec, JSON.stringify(smallSpec).replace('"problem.n":[5,10,20]', '"problem.n":[1e400]'));
+    const r = ftlab('run', spec, '--out', dir, '--workers', '0');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/problem\.n: expected an integer in \[1, 1000000\] \(got Infinity\) at grid point 0 \{"problem\.n":Infinity,"problem\.teachers\.alpha":0\}/);
+    expect(r.stderr).not.toMatch(/null/);
+  });
+
+  it('states each problem with a field once', () => {
+    let message = '';
+    try {
+      expandSweep({ ...smallSpec, seeds: 1e16 });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe('sweep spec: seeds: expected an integer in [1, 1000000] (got 10000000000000000)');
+  });
+
+  it('never prints the password of a --queue URL it cannot parse', () => {
+    const r = ftlab('retry', '--queue', 'redis://:hunter2@127.0.0.1:notaport');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--queue: expected a URL like redis:\/\/\[:password@\]host:port\[\/db\] \(got "redis:\/\/:\*\*\*@127\.0\.0\.1:notaport"\)/);
+    expect(r.stderr).not.toContain('hunter2');
+  });
+
+  it('names the spec file it cannot read', () => {
+    const dir = tmp();
+    const r = ftlab('run', dir, '--out', join(dir, 'out'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`ftlab: ${dir}: cannot read the sweep spec (it is a directory; expected a .json, .yaml or .yml file)\n`);
+    const missing = ftlab('run', join(dir, 'nope.yaml'), '--out', join(dir, 'out'));
+    expect(missing.stderr).toBe(`ftlab: ${join(dir, 'nope.yaml')}: cannot read the sweep spec (no such file)\n`);
+  });
+
+  it('names the results database when a read-only open finds it is not one (ftlab serve)', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, STORE_FILE), 'this is not a database, just text that is long enough to fill a page header.'.repeat(20));
+    expect(() => openStore(dir, { readonly: true })).toThrow(new RegExp(`^${join(dir, STORE_FILE).replace(/[.]/g, '\\.')}: file is not a database \\(`));
+  });
+});
+
 describe('CLI options', () => {
   const dir = tmp();
   const spec = join(dir, 'ok.yaml');

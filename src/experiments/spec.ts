@@ -10,10 +10,20 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import YAML from 'yaml';
 import { intIn } from '../validation.js';
-import { parseParams } from '../validation.js';
+import { jsonLiteral, parseParams } from '../validation.js';
 import { makeJob, type Job } from './job.js';
 import { getJobType } from './jobTypes.js';
 import { DEFAULT_MAX_MEMORY_BYTES, jobMemoryProblem } from './memory.js';
+
+/** Keys that name an object's prototype machinery, not a parameter: never a step of a grid path. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Why a grid key is not a dotted parameter path, or null when it is one. */
+function gridPathProblem(path: string): string | null {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(path)) return 'expected a dotted parameter path like "problem.n"';
+  if (path.split('.').some((key) => RESERVED_KEYS.has(key))) return 'expected a parameter path without __proto__, constructor or prototype';
+  return null;
+}
 
 export const sweepSpecSchema = z
   .object({
@@ -22,7 +32,14 @@ export const sweepSpecSchema = z
     job: z.string(),
     params: z.record(z.string(), z.unknown()).default({}),
     grid: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, { error: 'expected a dotted parameter path like "problem.n"' }), z.array(z.unknown()).min(1, { error: 'expected a non-empty list of values' }))
+      .record(z.string(), z.array(z.unknown()).min(1, { error: 'expected a non-empty list of values' }))
+      // keys are checked here, not by the record's key schema, whose failures zod reports as "Invalid key in record"
+      .superRefine((grid, ctx) => {
+        for (const path of Object.keys(grid)) {
+          const problem = gridPathProblem(path);
+          if (problem) ctx.addIssue({ code: 'custom', path: [path], message: problem });
+        }
+      })
       .default({}),
     seeds: intIn(1, 1_000_000).default(1),
     seedStart: intIn(0, 1_000_000_000).default(0),
@@ -113,7 +130,7 @@ export function expandSweep(input: unknown, limits: SweepLimits = {}): ExpandedS
         if (tooLarge) throw new RangeError(tooLarge);
         row.push(job);
       } catch (err) {
-        const where = Object.keys(point.coords).length ? ` at grid point ${p} ${JSON.stringify(point.coords)}` : '';
+        const where = Object.keys(point.coords).length ? ` at grid point ${p} ${jsonLiteral(point.coords)}` : '';
         throw new RangeError(`${(err as Error).message}${where}`);
       }
     }
@@ -124,7 +141,14 @@ export function expandSweep(input: unknown, limits: SweepLimits = {}): ExpandedS
 
 /** Read a sweep spec from a .json, .yaml or .yml file. */
 export function readSweepSpec(path: string): unknown {
-  const text = readFileSync(path, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EISDIR' ? 'it is a directory; expected a .json, .yaml or .yml file' : code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new RangeError(`${path}: cannot read the sweep spec (${why})`);
+  }
   try {
     return /\.ya?ml$/i.test(path) ? YAML.parse(text) : JSON.parse(text);
   } catch (err) {

@@ -30,7 +30,7 @@ export function parseRedisUrl(url: string, option = '--queue'): RedisConnection 
   try {
     u = new URL(url);
   } catch {
-    throw new RangeError(`${option}: expected a URL like redis://[:password@]host:port[/db] (got ${JSON.stringify(url)})`);
+    throw new RangeError(`${option}: expected a URL like redis://[:password@]host:port[/db] (got ${JSON.stringify(redactUrl(url))})`);
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
     throw new RangeError(`${option}: expected the redis:// or rediss:// scheme (got ${JSON.stringify(u.protocol)})`);
@@ -57,7 +57,8 @@ export function redactUrl(url: string): string {
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return url;
+    // not a URL the parser takes (a bad port, say): mask whatever stands between "user:" and "@" all the same
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
   }
 }
 

@@ -113,6 +113,8 @@ export class Store {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.db.exec(SCHEMA);
+    } else {
+      this.db.prepare('SELECT count(*) FROM sqlite_master').get(); // a file that is not a database fails here, at open
     }
   }
 
