@@ -6,12 +6,12 @@
  */
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
-import { EXPLORER_VIEWS, getView, resolveValues, type ChoiceValues, type ExplorerParam, type ExplorerView, type ParamValues } from '../src/explorer/views.js';
+import { EXPLORER_VIEWS, getView, resolveValues, type ChoiceValues, type ExplorerView, type ParamValues } from '../src/explorer/views.js';
 import { figureToCsv, reviveNonFinite, type FigureData, type Series } from '../src/plots/figure.js';
 import { vegaLiteSpec } from '../src/plots/spec.js';
-import { rangeProblem } from '../src/validation.js';
 import type { RunRequest, WorkerMessage } from './worker.js';
 import { describeKernels } from './shims/wasm.js';
+import { buildControls as buildParamControls, drawFailed, drawSucceeded, resetDrawn, showMessage } from './controls.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -88,16 +88,6 @@ function writeUrl(): void {
 // ---------------------------------------------------------------------------------------------------
 // Controls
 
-function showMessage(text: string, kind: 'error' | 'info' = 'error'): void {
-  const m = $('message');
-  m.textContent = text;
-  m.className = kind;
-}
-
-const sliderToValue = (p: ExplorerParam, s: number) => (p.log ? 10 ** s : s);
-const valueToSlider = (p: ExplorerParam, v: number) => (p.log ? Math.log10(Math.max(v, p.min)) : v);
-const roundForDisplay = (p: ExplorerParam, v: number) => (p.integer ? Math.round(v) : Number(v.toPrecision(6)));
-
 function buildSelectors(): void {
   const paper = $<HTMLSelectElement>('paper');
   const groups = [...new Set(EXPLORER_VIEWS.map(groupOf))];
@@ -120,6 +110,7 @@ function fillViews(): void {
 function switchView(view: ExplorerView): void {
   const r = resolveValues(view);
   state = { view, params: r.params, choices: r.choices, simulation: [], overlays: [] };
+  resetDrawn();
   $<HTMLSelectElement>('paper').value = groupOf(view);
   fillViews();
   cancelSimulation('');
@@ -128,93 +119,9 @@ function switchView(view: ExplorerView): void {
   update();
 }
 
-/** A control's box (class `className`) and its label for the input `forId`. */
-function labelledBox(className: string, forId: string, text: string): [HTMLDivElement, HTMLLabelElement] {
-  const div = document.createElement('div');
-  div.className = className;
-  const label = document.createElement('label');
-  label.htmlFor = forId;
-  label.textContent = text;
-  return [div, label];
-}
-
+/** (Re)build the parameter controls of the current view (web/controls.ts). */
 function buildControls(): void {
-  const form = $('controls');
-  const v = state.view;
-  $('description').textContent = v.description;
-  const nodes: HTMLElement[] = [];
-  for (const c of v.choices ?? []) {
-    const [div, label] = labelledBox('field', `c-${c.name}`, c.label);
-    const sel = document.createElement('select');
-    sel.id = `c-${c.name}`;
-    sel.append(...c.options.map((o) => new Option(o, o)));
-    sel.value = state.choices[c.name];
-    sel.onchange = () => {
-      state.choices[c.name] = sel.value;
-      Object.assign(state.params, v.choiceDefaults?.(state.choices) ?? {});
-      buildControls();
-      changed();
-    };
-    div.append(label, sel);
-    nodes.push(div);
-  }
-  for (const p of v.params) {
-    const [div, label] = labelledBox('param', `n-${p.name}`, p.label);
-    const row = document.createElement('div');
-    row.className = 'row';
-    const slider = document.createElement('input');
-    slider.type = 'range';
-    slider.id = `p-${p.name}`;
-    slider.setAttribute('aria-label', `${p.label} slider`);
-    const lo = p.log ? Math.log10(p.min) : p.min;
-    const hi = p.log ? Math.log10(p.max) : p.max;
-    const wide = Math.abs(hi - lo) > 1e6; // x-range inputs of theory views: number box only
-    slider.min = String(lo);
-    slider.max = String(hi);
-    slider.step = String(p.integer && !p.log ? 1 : (p.step ?? (hi - lo) / 200));
-    slider.value = String(valueToSlider(p, state.params[p.name]));
-    const num = document.createElement('input');
-    num.type = 'number';
-    num.id = `n-${p.name}`;
-    num.step = 'any';
-    num.value = String(roundForDisplay(p, state.params[p.name]));
-    const help = document.createElement('div');
-    help.className = 'help';
-    help.id = `h-${p.name}`;
-    help.textContent = wide ? p.description : `${p.description}; ${p.integer ? 'an integer' : 'a number'} in [${p.min}, ${p.max}]`;
-    num.setAttribute('aria-describedby', help.id);
-    slider.oninput = () => {
-      const value = p.integer ? Math.round(sliderToValue(p, Number(slider.value))) : roundForDisplay(p, sliderToValue(p, Number(slider.value)));
-      num.value = String(value);
-      num.removeAttribute('aria-invalid');
-      setParam(p, value);
-    };
-    num.onchange = () => {
-      const value = Number(num.value);
-      const problem = num.value.trim() === '' ? `expected ${p.integer ? 'an integer' : 'a number'} in [${p.min}, ${p.max}] (got nothing)` : rangeProblem(p, value);
-      if (problem) {
-        num.setAttribute('aria-invalid', 'true');
-        showMessage(`${p.name}: ${problem}`);
-        return;
-      }
-      num.removeAttribute('aria-invalid');
-      slider.value = String(valueToSlider(p, value));
-      setParam(p, value);
-    };
-    if (!wide) row.append(slider);
-    row.append(num);
-    div.append(label, row, help);
-    nodes.push(div);
-  }
-  form.replaceChildren(...nodes);
-  const sim = state.view.simulation;
-  $('sim-label').textContent = sim ? sim.label : 'This view has no simulation (theory only).';
-  $<HTMLButtonElement>('sim-run').disabled = !sim;
-}
-
-function setParam(p: ExplorerParam, value: number): void {
-  state.params[p.name] = value;
-  changed();
+  buildParamControls(state, changed);
 }
 
 function changed(): void {
@@ -238,16 +145,16 @@ function scheduleUpdate(): void {
 // Theory and drawing
 
 function update(): void {
-  writeUrl();
   let fig: FigureData;
   try {
     resolveValues(state.view, state.params, state.choices); // same checks as the CLI, across fields too
     fig = state.view.theory(state.params, state.choices);
-    showMessage('');
   } catch (e) {
-    showMessage(e instanceof Error ? e.message : String(e));
-    return; // keep the last valid picture
+    drawFailed(state, e);
+    return; // keep the last valid picture (and its link)
   }
+  writeUrl();
+  drawSucceeded(state, typeof fig.provenance.notDrawn === 'string' ? fig.provenance.notDrawn : '');
   fig.series.push(...state.simulation, ...state.overlays.map((o) => o.series));
   currentFigure = fig;
   void draw(fig);

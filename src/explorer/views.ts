@@ -22,16 +22,21 @@ import {
 } from '../theory/tahir/transfer.js';
 import { replicaCurve, type ReplicaPoint } from '../theory/anguita/replica.js';
 import { replicaCurveSeries } from '../theory/anguita/replicaSeries.js';
-import { THEORY, type TheoryFunction, type TheoryParam } from '../theory/registry.js';
+import { THEORY, fourGroupBounds, type CrossBounds, type TheoryFunction, type TheoryParam } from '../theory/registry.js';
 
-/** A theory parameter (name, meaning, default, range) with how its control looks. */
+/**
+ * A theory parameter (name, meaning, default, allowed range, typical range) with how its control looks. The slider
+ * covers the typical range (src/explorer/sliders.ts); the number box accepts the whole allowed range.
+ */
 export interface ExplorerParam extends TheoryParam {
   /** Short label with units, shown beside the control. */
   label: string;
-  /** The slider moves in log10 of the value (min > 0). */
+  /** Force the slider's scale: log10 (true, needs a positive range) or linear (false); default: log10 beyond two decades. */
   log?: boolean;
-  /** Slider step (linear scale; default (max − min)/200, 1 for integers). */
+  /** Slider step on a linear scale (default: the typical range in 200 steps, 1 for integers). */
   step?: number;
+  /** A number box without a slider (e.g. the ends of a theory view's x range). */
+  boxOnly?: boolean;
 }
 
 /** A choice among named options (kept as a string in the view state). */
@@ -81,6 +86,10 @@ export interface ExplorerView {
   choiceDefaults?(c: ChoiceValues): Partial<ParamValues>;
   /** Checks across parameters (beyond each one's range); throws a RangeError naming the field. */
   check?(p: ParamValues, c: ChoiceValues): void;
+  /** The bounds those cross-parameter rules put on each parameter at the others' values (sliders follow them). */
+  bounds?(p: ParamValues, c: ChoiceValues): CrossBounds;
+  /** The parameter plotted on x (its control gives way to the x range's boxes `from` and `to`). */
+  xAxis?: { param(c: ChoiceValues): string; from: string; to: string };
   theory(p: ParamValues, c: ChoiceValues): FigureData;
   simulation?: ExplorerSimulation;
 }
@@ -162,10 +171,10 @@ const shachafRisk: ExplorerView = {
   description:
     'Isotropic inputs x ~ N(0, I_d); target θ_T = αθ_S + εξ (the teacher pair of `shachaf-linear-risk`). Lines: the exact expected population risk of the min-distance interpolator from θ_S (fine-tuning) and from 0 (scratch), digest §3.3. Points: full-batch GD to convergence on seeded data.',
   params: [
-    { name: 'd', label: 'd (input dimension)', description: 'input dimension', default: 100, min: 10, max: 400, integer: true },
-    { name: 'alpha', label: 'α (θ_T = αθ_S + εξ)', description: 'source similarity α', default: 1, min: -1, max: 2, step: 0.05 },
-    { name: 'eps', label: 'ε (target-specific part)', description: 'size ε of the target-specific direction', default: 0.5, min: 0, max: 2, step: 0.05 },
-    { name: 'noise', label: 'σ (label noise s.d.)', description: 'label noise standard deviation σ', default: 0.1, min: 0, max: 1, step: 0.01 },
+    { name: 'd', label: 'd (input dimension)', description: 'input dimension', default: 100, min: 10, max: 400, integer: true, typical: [10, 400] },
+    { name: 'alpha', label: 'α (θ_T = αθ_S + εξ)', description: 'source similarity α', default: 1, min: -1, max: 2, step: 0.05, typical: [-1, 2] },
+    { name: 'eps', label: 'ε (target-specific part)', description: 'size ε of the target-specific direction', default: 0.5, min: 0, max: 2, step: 0.05, typical: [0, 2] },
+    { name: 'noise', label: 'σ (label noise s.d.)', description: 'label noise standard deviation σ', default: 0.1, min: 0, max: 1, step: 0.01, typical: [0, 1] },
   ],
   presets: ['shachaf-linear-risk'],
   theory(p) {
@@ -216,7 +225,7 @@ const shachafRisk: ExplorerView = {
 
 const TAHIR = 'Tahir, Ganguli & Rotskoff (ICML 2025), "Features are fate"';
 /** The label-noise parameter shared by the Tahir views. */
-const TAHIR_SIGMA: ExplorerParam = { name: 'sigma', label: 'σ (label noise s.d.)', description: 'label noise standard deviation σ', default: 0.2, min: 0, max: 1, step: 0.01 };
+const TAHIR_SIGMA: ExplorerParam = { name: 'sigma', label: 'σ (label noise s.d.)', description: 'label noise standard deviation σ', default: 0.2, min: 0, max: 1, step: 0.01, typical: [0, 1] };
 
 const tahirPhase: ExplorerView = {
   id: 'tahir-phase',
@@ -226,7 +235,7 @@ const tahirPhase: ExplorerView = {
     'T = R_scratch − R_transfer over the angle θ between source and target teachers and γ = n/d (d → ∞): blue, pretraining helps; the black line is T = 0. Linear transfer with ridge λ (Thm 3.7, eq. 11/13) or fine-tuning of a two-layer network (Thm 3.9 with the balancedness κ).',
   params: [
     TAHIR_SIGMA,
-    { name: 'lambda', label: 'λ (linear-transfer ridge)', description: 'ridge λ of the linear-transfer refit', default: 0, min: 0, max: 1, step: 0.01 },
+    { name: 'lambda', label: 'λ (linear-transfer ridge)', description: 'ridge λ of the linear-transfer refit', default: 0, min: 0, max: 1, step: 0.01, typical: [0, 1] },
   ],
   choices: [{ name: 'procedure', label: 'procedure', options: ['linear transfer', 'fine-tuning'], default: 'linear transfer' }],
   presets: ['tahir-lt-phase', 'tahir-ft-phase'],
@@ -276,9 +285,9 @@ const tahirSlice: ExplorerView = {
   description:
     'T_lt = R_sc − R_lt (exact finite-d mean, Thm 3.7) and T_ft = R_sc − R_ft (Thm 3.9 with the two-layer κ; d → ∞) against γ at angle θ. Points: two-layer linear networks pretrained on the source teacher, then linear transfer (exact refit) and fine-tuning (implicit-bias limit), scratch from a small init; mean ± s.e. over instances.',
   params: [
-    { name: 'thetaDeg', label: 'θ (degrees)', description: 'angle θ between the source and target teachers, in degrees', default: 45, min: 0, max: 90, step: 1 },
+    { name: 'thetaDeg', label: 'θ (degrees)', description: 'angle θ between the source and target teachers, in degrees', default: 45, min: 0, max: 90, step: 1, typical: [0, 90] },
     TAHIR_SIGMA,
-    { name: 'd', label: 'd (simulation and finite-d theory)', description: 'input dimension of the simulation and of the finite-d theory', default: 60, min: 20, max: 200, integer: true },
+    { name: 'd', label: 'd (simulation and finite-d theory)', description: 'input dimension of the simulation and of the finite-d theory', default: 60, min: 20, max: 200, integer: true, typical: [20, 200] },
   ],
   presets: ['tahir-lt-phase'],
   theory(p) {
@@ -351,15 +360,16 @@ const anguitaReplica: ExplorerView = {
   description:
     'Replica-symmetric generalisation error (1/d)‖β̂ − β*‖² against α = n/d for the initialisation (c_PT, λ_PT, γ_FT) you set, beside the four canonical regimes at the same c_PT, on the task (ρ_PT, ρ_FT, ω). Points: networks fine-tuned to their implicit-bias limit (Theorem 4.1) on seeded data at d = 300. Unconverged fixed points are red crosses.',
   params: [
-    { name: 'rhoPT', label: 'ρ_PT (pretraining density)', description: 'pretraining density ρ_PT', default: 0.1, min: 0, max: 1, step: 0.01 },
-    { name: 'rhoFT', label: 'ρ_FT (fine-tuning density)', description: 'fine-tuning density ρ_FT', default: 0.1, min: 0.005, max: 1, log: true },
-    { name: 'omega', label: 'ω (overlap with PT support)', description: 'fraction of the fine-tuning support inside the pretraining support', default: 0.5, min: 0, max: 1, step: 0.01 },
-    { name: 'cPT', label: 'c_PT (absolute scale)', description: 'absolute initialisation scale c_PT', default: 1e-3, min: 1e-4, max: 10, log: true },
-    { name: 'lambdaRatio', label: 'λ_PT / c_PT (layer imbalance)', description: 'relative layer imbalance λ_PT/c_PT (−1: vanishing first layer)', default: -0.99, min: -1, max: 1, step: 0.01 },
-    { name: 'gammaFT', label: 'γ_FT (readout re-init scale)', description: 'readout re-initialisation scale γ_FT', default: 0, min: 0, max: 10, step: 0.01 },
-    { name: 'noise', label: 'σ0² (label-noise variance)', description: 'label-noise variance σ0²', default: 0, min: 0, max: 1, step: 0.01 },
+    { name: 'rhoPT', label: 'ρ_PT (pretraining density)', description: 'pretraining density ρ_PT', default: 0.1, min: 0, max: 1, step: 0.01, typical: [0, 1] },
+    { name: 'rhoFT', label: 'ρ_FT (fine-tuning density)', description: 'fine-tuning density ρ_FT', default: 0.1, min: 0.005, max: 1, log: true, typical: [0.005, 1] },
+    { name: 'omega', label: 'ω (overlap with PT support)', description: 'fraction of the fine-tuning support inside the pretraining support', default: 0.5, min: 0, max: 1, step: 0.01, typical: [0, 1] },
+    { name: 'cPT', label: 'c_PT (absolute scale)', description: 'absolute initialisation scale c_PT', default: 1e-3, min: 1e-4, max: 10, log: true, typical: [1e-4, 10] },
+    { name: 'lambdaRatio', label: 'λ_PT / c_PT (layer imbalance)', description: 'relative layer imbalance λ_PT/c_PT (−1: vanishing first layer)', default: -0.99, min: -1, max: 1, step: 0.01, typical: [-1, 1] },
+    { name: 'gammaFT', label: 'γ_FT (readout re-init scale)', description: 'readout re-initialisation scale γ_FT', default: 0, min: 0, max: 10, step: 0.01, typical: [0, 10] },
+    { name: 'noise', label: 'σ0² (label-noise variance)', description: 'label-noise variance σ0²', default: 0, min: 0, max: 1, step: 0.01, typical: [0, 1] },
   ],
   presets: ['anguita-fig3', 'anguita-fig3-sim'],
+  bounds: (p) => fourGroupBounds(p),
   check(p) {
     if (p.omega * p.rhoFT > p.rhoPT + 1e-12) throw new RangeError(`omega: expected ω·ρ_FT ≤ ρ_PT, i.e. ω ≤ ${(p.rhoPT / p.rhoFT).toPrecision(3)} (got ${p.omega})`);
     if (p.rhoPT + (1 - p.omega) * p.rhoFT > 1 + 1e-12) throw new RangeError(`rhoFT: expected ρ_PT + (1 − ω)ρ_FT ≤ 1 (got ${(p.rhoPT + (1 - p.omega) * p.rhoFT).toPrecision(4)})`);
@@ -400,14 +410,47 @@ const anguitaReplica: ExplorerView = {
 
 const THEORY_POINTS = 41;
 
+/** One x of a theory view where the function gave no value, and why (the function's own message). */
+export interface PointFailure {
+  x: number;
+  message: string;
+}
+
+const fmt = (v: number) => String(Number(v.toPrecision(6)));
+
+/**
+ * What to tell the user about the x values where a theory function gave no value: the commonest reason (messages
+ * alike but for their numbers count as one), in the function's own words (those of `ftlab theory`) at the x nearest
+ * `at` (the value the CLI would use), and where along x it happened; `points` is how many x values were tried.
+ */
+export function describeFailures(failures: readonly PointFailure[], points: number, xName: string, at: number): string {
+  const groups = new Map<string, PointFailure[]>();
+  for (const f of failures) {
+    const key = f.message.replace(/-?\d+(\.\d+)?(e[-+]?\d+)?/gi, '#');
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const common = [...groups.values()].sort((a, b) => b.length - a.length)[0];
+  // The same words at every x tried: the reason does not depend on x.
+  if (common.length === points && common.every((f) => f.message === common[0].message)) return common[0].message;
+  const nearest = common.reduce((best, f) => (Math.abs(f.x - at) < Math.abs(best.x - at) ? f : best));
+  const xs = common.map((f) => f.x);
+  const where = common.length === 1 ? `${xName} = ${fmt(xs[0])}` : `${xName} in [${fmt(Math.min(...xs))}, ${fmt(Math.max(...xs))}]`;
+  const count = common.length === points ? `all ${points}` : `${common.length} of the ${points}`;
+  return `${nearest.message} — at ${count} values of ${xName} tried, ${where}`;
+}
+
 function theoryFunctionView(fn: TheoryFunction): ExplorerView {
   const xOptions = fn.params.map((q) => q.name);
   const first = fn.params.find((q) => !q.integer) ?? fn.params[0];
-  const xRange = (q: (typeof fn.params)[number]) => ({ from: q.min, to: Number.isFinite(q.max) && q.max <= Math.max(10 * Math.abs(q.default), 10) ? q.max : Math.max(2 * Math.abs(q.default), q.min + 1) });
+  const xRange = (q: (typeof fn.params)[number]) => {
+    const to = Number.isFinite(q.max) && q.max <= Math.max(10 * Math.abs(q.default), 10) ? q.max : Math.max(2 * Math.abs(q.default), q.min + 1);
+    // Within the typical range where that ends sooner (e.g. B ≤ s² = 1 of shachaf-deep-kappa).
+    return { from: q.min, to: q.typical && q.typical[1] > q.min ? Math.min(to, q.typical[1]) : to };
+  };
   const params: ExplorerParam[] = fn.params.map((q) => ({ ...q, label: q.name }));
   params.push(
-    { name: 'xFrom', label: 'x from', description: 'start of the x range (within the x parameter\'s range)', default: xRange(first).from, min: -1e12, max: 1e12 },
-    { name: 'xTo', label: 'x to', description: 'end of the x range (within the x parameter\'s range)', default: xRange(first).to, min: -1e12, max: 1e12 },
+    { name: 'xFrom', label: 'x from', description: 'start of the x range (within the x parameter\'s range)', default: xRange(first).from, min: -1e12, max: 1e12, boxOnly: true },
+    { name: 'xTo', label: 'x to', description: 'end of the x range (within the x parameter\'s range)', default: xRange(first).to, min: -1e12, max: 1e12, boxOnly: true },
   );
   return {
     id: `theory:${fn.name}`,
@@ -416,10 +459,12 @@ function theoryFunctionView(fn: TheoryFunction): ExplorerView {
     description: fn.description,
     params,
     choices: [{ name: 'x', label: 'x axis', options: xOptions, default: first.name }],
+    xAxis: { param: (c) => c.x, from: 'xFrom', to: 'xTo' },
     choiceDefaults(c) {
       const r = xRange(fn.params.find((q) => q.name === c.x) ?? first);
       return { xFrom: r.from, xTo: r.to };
     },
+    bounds: fn.bounds ? (p) => fn.bounds!(p) : undefined,
     check(p, c) {
       const q = fn.params.find((r) => r.name === c.x)!;
       for (const end of ['xFrom', 'xTo'] as const) {
@@ -430,19 +475,36 @@ function theoryFunctionView(fn: TheoryFunction): ExplorerView {
     },
     theory(p, c) {
       const q = fn.params.find((r) => r.name === c.x)!;
-      let xs = linspace(p.xFrom, p.xTo, THEORY_POINTS);
+      // The x range within the bounds the other values put on x (e.g. ω·ρ_FT ≤ ρ_PT ≤ 1 − (1 − ω)ρ_FT for x = ρ_PT).
+      const bound = fn.bounds?.(p)[c.x] ?? {};
+      let [from, to] = [Math.max(p.xFrom, bound.min ?? -Infinity), Math.min(p.xTo, bound.max ?? Infinity)];
+      if (q.integer) [from, to] = [Math.ceil(from), Math.floor(to)];
+      if (!(to > from)) [from, to] = [p.xFrom, p.xTo];
+      let xs = linspace(from, to, THEORY_POINTS);
       if (q.integer) xs = [...new Set(xs.map(Math.round))];
-      const rows = xs.map((x) => {
+      const failures: PointFailure[] = [];
+      const rows: (Record<string, number> | null | undefined)[] = xs.map(() => undefined);
+      const evaluateAt = (i: number) => {
+        const at = { ...p, [c.x]: xs[i] };
         try {
-          return fn.evaluate({ ...p, [c.x]: x });
-        } catch {
-          return null; // outside the function's domain at this x (e.g. an unconverged fixed point): a gap in the line
+          fn.check?.(at);
+          rows[i] = fn.evaluate(at);
+        } catch (e) {
+          // Outside the function's domain at this x (e.g. an unconverged fixed point): a gap in the line.
+          failures.push({ x: xs[i], message: e instanceof Error ? e.message : String(e) });
+          rows[i] = null;
         }
-      });
-      if (rows.every((r) => r === null)) {
-        // Report the reason at the first x rather than an empty picture.
-        fn.evaluate({ ...p, [c.x]: xs[0] });
-      }
+      };
+      // First the x nearest the user's value (the point the CLI would evaluate), the ends and the quartiles: where
+      // all of these fail (an unconverged fixed point can cost seconds each) the rest is not tried.
+      const n = xs.length;
+      const nearest = xs.reduce((best, x, i) => (Math.abs(x - p[c.x]) < Math.abs(xs[best] - p[c.x]) ? i : best), 0);
+      const probes = [...new Set([nearest, 0, n - 1, n >> 2, n >> 1, (3 * n) >> 2])];
+      probes.forEach(evaluateAt);
+      // Nothing to draw: say why in the function's own words, at the user's value of x (as the CLI would).
+      if (failures.length === probes.length) throw new RangeError(describeFailures(failures, probes.length, c.x, p[c.x]));
+      xs.forEach((_x, i) => rows[i] === undefined && evaluateAt(i));
+      if (failures.length === n) throw new RangeError(describeFailures(failures, n, c.x, p[c.x]));
       const series: Series[] = fn.outputs.map((out) => ({
         name: out,
         kind: 'theory',
@@ -453,7 +515,9 @@ function theoryFunctionView(fn: TheoryFunction): ExplorerView {
         y: { name: out, values: rows.map((r) => (r ? r[out] : NaN)) },
         converged: rows.map((r) => r !== null),
       }));
-      return figure(this, { function: fn.name, ...p, x: c.x }, series, { xLabel: `${c.x} (${q.description})`, yLabel: 'value', independent: true, columns: Math.min(2, fn.outputs.length) });
+      const fig = figure(this, { function: fn.name, ...p, x: c.x }, series, { xLabel: `${c.x} (${q.description})`, yLabel: 'value', independent: true, columns: Math.min(2, fn.outputs.length) });
+      if (failures.length > 0) fig.provenance.notDrawn = `Not drawn: ${describeFailures(failures, xs.length, c.x, p[c.x])}.`;
+      return fig;
     },
   };
 }

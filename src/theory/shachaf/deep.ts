@@ -40,7 +40,7 @@ export function solveKappa(inp: KappaInputs, L: Depth): SolverResult<number> {
   if (!(L >= 1)) throw new RangeError(`L: expected an integer ≥ 1 or Infinity (got ${L})`);
   if (L === 1) return { value: 1, converged: true, iterations: 0, residual: 0 };
   if (L === Infinity) {
-    if (!(inp.pNorm > 0)) throw new RangeError('κ_∞: Pθ_S = 0 (θ_S is orthogonal to the data), the limit is undefined');
+    if (!(inp.pNorm > 0)) throw new RangeError(`pNorm: expected ‖Pθ_S‖ > 0 for L = ∞ (got ${inp.pNorm}; θ_S orthogonal to the data leaves κ_∞ undefined)`);
     return { value: Math.sqrt(inp.a) / inp.pNorm, converged: true, iterations: 0, residual: 0 };
   }
   const p = (L - 1) / L;
@@ -51,6 +51,10 @@ export function solveKappa(inp: KappaInputs, L: Depth): SolverResult<number> {
   if (h(lo) > 0) lo = Math.log(1e-300);
   let hi = Math.log(Math.sqrt(inp.a + inp.b) + inp.s + 1);
   while (h(hi) <= 0) hi += 1;
+  if (!Number.isFinite(h(hi))) {
+    // Only for B > s² (impossible for a projection of θ_S): the root ρ grows like s·(B/s²)^{L/2}.
+    throw new RangeError(`L: κ_L overflows float64 at L = ${L} with B = ${inp.b} > s² = ${inp.s * inp.s} (expected B ≤ s², or a depth below ${Math.floor(709 / Math.log(inp.b / (inp.s * inp.s)))})`);
+  }
   const root = brentRoot(h, lo, hi, { xTol: 1e-15 });
   const rho = Math.exp(root.value);
   return {
