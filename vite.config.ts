@@ -3,11 +3,16 @@
 // replaced by a stub that reports no kernel, and the solvers use their plain TypeScript kernels (the reference twins).
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(fileURLToPath(new URL('./package.json', import.meta.url)), 'utf8')) as { version: string };
 
 export default defineConfig({
   root: fileURLToPath(new URL('./web', import.meta.url)),
   base: './',
   logLevel: 'warn',
+  // The ftlab version every export of the page names.
+  define: { __FTLAB_VERSION__: JSON.stringify(version) },
   resolve: {
     alias: [{ find: /^(\.\.\/)+kernels\/wasm\.js$/, replacement: fileURLToPath(new URL('./web/shims/wasm.ts', import.meta.url)) }],
   },
