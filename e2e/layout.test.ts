@@ -85,8 +85,9 @@ describe('layout', () => {
 
   it('at 390×844 the plot comes first, fits the screen and nothing scrolls sideways', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const view of CURATED) {
-      await open(`view=${view}`);
+    // The curated views, and a theory function drawn in six panels.
+    for (const view of [...CURATED, 'theory:shachaf-risk-power-law']) {
+      await open(`view=${encodeURIComponent(view)}`);
       const b = await boxes();
       const side = await page.locator('#sidebar').boundingBox();
       expect(b.svgTop, view).toBeLessThan(side!.y); // plot above the controls
@@ -95,7 +96,7 @@ describe('layout', () => {
       expect(b.svgRight, view).toBeLessThanOrEqual(390);
       const scroll = await page.evaluate(() => ({ width: document.scrollingElement!.scrollWidth, inner: window.innerWidth }));
       expect(scroll.width, view).toBeLessThanOrEqual(scroll.inner);
-      await page.screenshot({ path: join(ARTIFACTS, `layout-390-light-${view}.png`), fullPage: false });
+      await page.screenshot({ path: join(ARTIFACTS, `layout-390-light-${view.replace(/[^A-Za-z0-9_-]+/g, '-')}.png`), fullPage: false });
     }
     await page.setViewportSize({ width: 1440, height: 900 });
   });

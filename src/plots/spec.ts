@@ -362,9 +362,10 @@ function baseSpec(fig: FigureData, rows: Row[], o: SpecOptions): Spec {
   // A title longer than the picture is wide wraps (Vega-Lite breaks an array of lines).
   const limit = o.width ? Math.max(20, Math.floor(o.width / 8)) : Infinity;
   const title = fig.title.length > limit ? wrap(fig.title, limit) : fig.title;
+  const subtitle = fig.description.length > 160 ? undefined : fig.description.length > 1.2 * limit ? wrap(fig.description, Math.floor(1.2 * limit)) : fig.description;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, subtitle: fig.description.length > 160 ? undefined : fig.description, anchor: 'start' },
+    title: { text: title, subtitle, anchor: 'start' },
     data: { values: rows },
     config: configOf(o),
   };
@@ -404,8 +405,8 @@ export function vegaLiteSpec(fig: FigureData, options: SpecOptions = {}): Record
   const base = baseSpec(fig, rows, options);
   if (panels.length <= 1) {
     if (W === undefined) return { ...base, width: 420, height: 300, layer };
-    // The whole picture (axes and legends included) fits the card's width.
-    return { ...base, width: W, height: Math.round(Math.min(480, Math.max(260, W * 0.55))), autosize: { type: 'fit', contains: 'padding' }, layer };
+    // The whole picture (axes and legends included) fits the card's width; the plot area is as tall as it needs.
+    return { ...base, width: W, height: Math.round(Math.min(440, Math.max(240, W * 0.45))), autosize: { type: 'fit-x', contains: 'padding' }, layer };
   }
   const wanted = fig.plot.columns ?? Math.min(3, panels.length);
   const columns = W === undefined ? wanted : Math.max(1, Math.min(wanted, Math.floor(W / 300)));
