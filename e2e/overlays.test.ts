@@ -193,6 +193,8 @@ function expectInfo(info: Info): void {
 
 describe('exports', () => {
   it('SVG, PNG, CSV and JSON carry the view, every parameter, the version and the link', async () => {
+    // Exported pictures are paper figures: light, whatever the page's colour scheme.
+    await page.emulateMedia({ colorScheme: 'dark' });
     await open('view=shachaf-risk&p.d=120&p.alpha=0.7&p.eps=0.5&p.noise=0.1');
     const get = async (id: string) => {
       const [d] = await Promise.all([page.waitForEvent('download'), page.click(id)]);
@@ -206,6 +208,7 @@ describe('exports', () => {
     const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
     expectInfo(JSON.parse(unescape(meta![1])) as Info);
     expect(svg).toMatch(/<desc>[^<]*d = 120, alpha = 0.7, eps = 0.5, noise = 0.1/);
+    expect(svg).toMatch(/<\/metadata><rect [^>]*fill="white"\/>/);
 
     const chunks = pngChunks(await get('#download-png'));
     const texts = new Map(
@@ -243,5 +246,6 @@ describe('exports', () => {
     expect(at).toBeGreaterThan(0);
     expect(ft.y.values[at]).toBeNull();
     expect(ft.nonFinite).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'y', index: at, value: '+Infinity' })]));
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 });

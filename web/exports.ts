@@ -3,10 +3,13 @@
  * picture again: the view, every parameter value, the overlays, the ftlab version and the link to the page state —
  * in the SVG as <title>, <desc> and a JSON <metadata> block, in the PNG as text chunks (iTXt, UTF-8), in the CSV as
  * a block of `#` comment lines above the header, and in the JSON (the CLI's FigureData shape, non-finite numbers as
- * null with their flags, as `ftlab reproduce` writes it) in its `provenance`.
+ * null with their flags, as `ftlab reproduce` writes it) in its `provenance`. The pictures are drawn afresh in light
+ * colours at the plot's width, whatever the page's colour scheme, as a figure for a paper.
  */
-import type * as vega from 'vega';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
 import { figureToCsv, flagNonFinite, type FigureData } from '../src/plots/figure.js';
+import { vegaLiteSpec } from '../src/plots/spec.js';
 
 declare const __FTLAB_VERSION__: string;
 
@@ -141,9 +144,19 @@ export function pngTextEntries(info: ExportInfo): [string, string][] {
 
 /** What the export buttons read from the page. */
 export interface ExportContext {
+  /** The figure drawn now (theory, simulation and overlays). */
   figure(): FigureData | null;
-  vegaView(): vega.View | null;
+  /** The plot's width in pixels. */
+  width(): number;
   info(): Omit<ExportInfo, 'ftlab' | 'link' | 'exportedAt'>;
+}
+
+/** A headless Vega view of `fig` in light colours, `width` pixels wide (finalize it after use). */
+async function exportView(fig: FigureData, width: number): Promise<vega.View> {
+  const spec = vl.compile(vegaLiteSpec(fig, { width }) as unknown as vl.TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(spec), { renderer: 'none' });
+  await view.runAsync();
+  return view;
 }
 
 function download(name: string, blob: Blob): void {
@@ -163,14 +176,19 @@ export function wireExports(ctx: ExportContext): void {
   const info = (): ExportInfo => ({ ftlab: FTLAB_VERSION, ...ctx.info(), link: location.href, exportedAt: new Date().toISOString() });
   const base = () => ctx.info().view.replace(/[^A-Za-z0-9_-]+/g, '-');
   $('download-svg').onclick = async () => {
-    const v = ctx.vegaView();
-    if (!v) return;
-    download(`${base()}.svg`, new Blob([svgWithMetadata(await v.toSVG(), info())], { type: 'image/svg+xml' }));
+    const fig = ctx.figure();
+    if (!fig) return;
+    const v = await exportView(fig, ctx.width());
+    const svg = await v.toSVG();
+    v.finalize();
+    download(`${base()}.svg`, new Blob([svgWithMetadata(svg, info())], { type: 'image/svg+xml' }));
   };
   $('download-png').onclick = async () => {
-    const v = ctx.vegaView();
-    if (!v) return;
+    const fig = ctx.figure();
+    if (!fig) return;
+    const v = await exportView(fig, ctx.width());
     const canvas = (await v.toCanvas(2)) as HTMLCanvasElement;
+    v.finalize();
     const blob = await new Promise<Blob | null>((ok) => canvas.toBlob(ok, 'image/png'));
     if (!blob) return;
     const bytes = pngWithText(new Uint8Array(await blob.arrayBuffer()), pngTextEntries(info()));

@@ -11,7 +11,7 @@ import type { SpecOptions } from '../src/plots/spec.js';
 const dark = window.matchMedia('(prefers-color-scheme: dark)');
 
 /** The width the picture must fit: the plot card's content width. */
-function plotWidth(): number {
+export function plotWidth(): number {
   const el = document.getElementById('plot');
   const w = el ? el.clientWidth : 0;
   return Math.max(240, Math.floor(w > 0 ? w : window.innerWidth - 40));

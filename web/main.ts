@@ -13,7 +13,7 @@ import { rangeProblem } from '../src/validation.js';
 import type { RunRequest, WorkerMessage } from './worker.js';
 import { figureDrawn, overlayLinkEntries, overlaySeries, refreshStored, startOverlays, type Overlay } from './overlays.js';
 import { wireExports } from './exports.js';
-import { renderDescription, specOptions, watchLayout } from './layout.js';
+import { plotWidth, renderDescription, specOptions, watchLayout } from './layout.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -331,7 +331,7 @@ function cancelSimulation(message: string): void {
 function wireToolbar(): void {
   wireExports({
     figure: () => currentFigure,
-    vegaView: () => vegaView,
+    width: plotWidth,
     info: () => ({
       view: state.view.id,
       title: state.view.title,

@@ -447,7 +447,7 @@ function mapFigureSpec(fig: FigureData, rows: Row[], o: SpecOptions): Spec {
   const color = { field: 'group', type: 'nominal', title: keyTitle(m, scatter), sort: groups, legend: { orient: legendOrient, labelLimit: 300, titleLimit: W ? W - 20 : 800 } };
   const wanted = fig.plot.columns ?? Math.min(3, panels.length);
   const columns = W === undefined ? wanted : Math.max(1, Math.min(wanted, Math.floor((W - (narrow ? 0 : 170)) / 260)));
-  const mapSize = W === undefined ? MAP_SIZE : Math.max(150, Math.min(360, Math.floor((W - (narrow ? 20 : 190)) / columns) - 70));
+  const mapSize = W === undefined ? MAP_SIZE : Math.max(150, Math.min(440, Math.floor((W - (narrow ? 20 : 190)) / columns) - 70));
   const sliceWidth = W === undefined ? SLICE_WIDTH : mapSize;
 
   const heat = rows.filter((r) => r.style === 'heatmap');
@@ -532,7 +532,7 @@ function mapFigureSpec(fig: FigureData, rows: Row[], o: SpecOptions): Spec {
     if (inPanel.some((s) => s.style === 'contour')) {
       layer.push({
         transform: [{ filter: "datum.style === 'contour'" }],
-        mark: { type: 'line', color: o.dark ? '#f2f2f2' : 'black', strokeWidth: 1.5, clip: true },
+        mark: { type: 'line', color: 'black', strokeWidth: 1.5, clip: true },
         encoding: {
           x,
           y,
