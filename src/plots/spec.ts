@@ -295,7 +295,7 @@ function curveLayers(x: Spec, y: Spec, color: Spec, scatter: boolean, m: Marks, 
       // Invisible points on the theory lines, so that hovering a line shows its values.
       layer.push({
         transform: [{ filter: "datum.kind === 'theory' && datum.style === 'line'" }],
-        mark: { type: 'point', opacity: 0, size: 120, clip: true },
+        mark: { type: 'point', opacity: 0, size: 120, clip: true, aria: false },
         encoding: { x, y, color, ...tip(false) },
       });
     }
