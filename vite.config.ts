@@ -6,6 +6,9 @@
 // browser it is replaced by web/shims/wasm.ts, which inlines the compiled kernels (dist/kernels/linear.wasm).
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(fileURLToPath(new URL('./package.json', import.meta.url)), 'utf8')) as { version: string };
 
 /** The mode of `vite build --mode site`: the static site. */
 const SITE_MODE = 'site';
@@ -14,6 +17,8 @@ export default defineConfig(({ mode }) => ({
   root: fileURLToPath(new URL('./web', import.meta.url)),
   base: './',
   logLevel: 'warn',
+  // The ftlab version every export of the page names.
+  define: { __FTLAB_VERSION__: JSON.stringify(version) },
   resolve: {
     alias: [{ find: /^(\.\.\/)+kernels\/wasm\.js$/, replacement: fileURLToPath(new URL('./web/shims/wasm.ts', import.meta.url)) }],
   },

@@ -59,7 +59,6 @@ function labelledBox(className: string, forId: string, text: string): [HTMLDivEl
 export function buildControls(state: ControlsState, changed: () => void): void {
   const form = $('controls');
   const v = state.view;
-  $('description').textContent = v.description;
   rejected.clear();
   blamed.clear();
   controls = [];

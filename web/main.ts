@@ -7,11 +7,14 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { EXPLORER_VIEWS, getView, resolveValues, type ChoiceValues, type ExplorerView, type ParamValues } from '../src/explorer/views.js';
-import { figureToCsv, reviveNonFinite, type FigureData, type Series } from '../src/plots/figure.js';
+import type { FigureData, Series } from '../src/plots/figure.js';
 import { vegaLiteSpec } from '../src/plots/spec.js';
 import type { RunRequest, WorkerMessage } from './worker.js';
 import { describeKernels } from './shims/wasm.js';
 import { buildControls as buildParamControls, drawFailed, drawSucceeded, resetDrawn, showMessage } from './controls.js';
+import { figureDrawn, overlayLinkEntries, overlaySeries, refreshStored, startOverlays, type Overlay } from './overlays.js';
+import { wireExports } from './exports.js';
+import { plotWidth, renderDescription, specOptions, watchLayout } from './layout.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -22,7 +25,7 @@ interface State {
   /** Simulated series for exactly these params (cleared when they change). */
   simulation: Series[];
   /** Stored series overlaid by the user, with the sweep they came from. */
-  overlays: { sweep: string; series: Series }[];
+  overlays: Overlay[];
 }
 
 const THEORY_GROUP = 'All theory functions (ftlab theory)';
@@ -34,7 +37,6 @@ let vegaView: vega.View | null = null;
 let renderCount = 0;
 let worker: Worker | null = null;
 let runId = 0;
-let storedFigure: FigureData | null = null;
 /** A problem with the link the page was opened with, shown once the first picture is drawn. */
 let startupMessage = '';
 
@@ -81,6 +83,7 @@ function writeUrl(): void {
   q.set('view', state.view.id);
   for (const c of state.view.choices ?? []) q.set(`c.${c.name}`, state.choices[c.name]);
   for (const p of state.view.params) q.set(`p.${p.name}`, String(state.params[p.name]));
+  for (const o of overlayLinkEntries()) q.append('o', o);
   history.replaceState(null, '', `${location.pathname}?${q.toString()}`);
   $<HTMLInputElement>('link').value = location.href;
 }
@@ -122,6 +125,7 @@ function switchView(view: ExplorerView): void {
 /** (Re)build the parameter controls of the current view (web/controls.ts). */
 function buildControls(): void {
   buildParamControls(state, changed);
+  renderDescription(state.view);
 }
 
 function changed(): void {
@@ -155,13 +159,13 @@ function update(): void {
   }
   writeUrl();
   drawSucceeded(state, typeof fig.provenance.notDrawn === 'string' ? fig.provenance.notDrawn : '');
-  fig.series.push(...state.simulation, ...state.overlays.map((o) => o.series));
+  fig.series.push(...state.simulation, ...overlaySeries(state, fig));
   currentFigure = fig;
   void draw(fig);
 }
 
 async function draw(fig: FigureData): Promise<void> {
-  const compiled = vl.compile(vegaLiteSpec(fig) as unknown as vl.TopLevelSpec).spec;
+  const compiled = vl.compile(vegaLiteSpec(fig, specOptions()) as unknown as vl.TopLevelSpec).spec;
   const next = new vega.View(vega.parse(compiled), { renderer: 'svg', container: '#plot', hover: true });
   vegaView?.finalize();
   vegaView = next;
@@ -170,6 +174,7 @@ async function draw(fig: FigureData): Promise<void> {
   renderCount++;
   $('plot').dataset.renderCount = String(renderCount);
   $('plot').setAttribute('aria-label', `${fig.title}: ${fig.series.map((s) => s.name).join(', ')}`);
+  figureDrawn();
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -228,104 +233,24 @@ function cancelSimulation(message: string): void {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Stored results (ftlab serve's read-only API)
-
-interface SweepInfo {
-  name: string;
-  spec: { figure?: string } | null;
-  jobs: number;
-  done: number;
-}
-
-async function refreshStored(): Promise<void> {
-  const sel = $<HTMLSelectElement>('sweep');
-  const status = $('stored-status');
-  sel.replaceChildren();
-  $<HTMLSelectElement>('stored-series').replaceChildren();
-  storedFigure = null;
-  if (import.meta.env.MODE === 'site') {
-    // The static site (`npm run build:site`) has no server behind it, hence no output folder to read.
-    status.textContent = 'Stored results are not available in the static site (it has no output folder). To overlay results of `ftlab reproduce`, open the explorer with `ftlab serve --out <folder>`.';
-    for (const id of ['sweep', 'stored-series', 'overlay-add', 'overlay-clear']) $<HTMLButtonElement | HTMLSelectElement>(id).disabled = true;
-    return;
-  }
-  let sweeps: SweepInfo[];
-  try {
-    const r = await fetch('./api/sweeps');
-    if (!r.ok) throw new Error(`HTTP ${r.status}`);
-    sweeps = (await r.json()) as SweepInfo[];
-  } catch {
-    status.textContent = 'No output folder is being served (start the page with `ftlab serve --out <folder>`).';
-    return;
-  }
-  const figures = sweeps.filter((s) => s.spec && typeof s.spec.figure === 'string');
-  const matching = figures.filter((s) => state.view.presets?.includes(s.spec!.figure!));
-  const list = matching.length > 0 ? matching : figures;
-  if (list.length === 0) {
-    status.textContent = 'The output folder holds no `ftlab reproduce` results yet.';
-    return;
-  }
-  status.textContent = matching.length > 0 ? `${matching.length} stored sweep(s) of this figure.` : 'No stored sweep of this figure; showing all.';
-  sel.append(...list.map((s) => new Option(`${s.name} (${s.done}/${s.jobs} jobs)`, s.name)));
-  sel.onchange = () => void loadSweep(sel.value);
-  await loadSweep(list[0].name);
-}
-
-async function loadSweep(name: string): Promise<void> {
-  const status = $('stored-status');
-  const seriesSel = $<HTMLSelectElement>('stored-series');
-  seriesSel.replaceChildren();
-  try {
-    const r = await fetch(`./api/figure?sweep=${encodeURIComponent(name)}`);
-    const body = (await r.json()) as FigureData | { error: string };
-    if (!r.ok || 'error' in body) throw new Error('error' in body ? body.error : `HTTP ${r.status}`);
-    storedFigure = reviveNonFinite(body);
-  } catch (e) {
-    status.textContent = `Could not read sweep ${name}: ${(e as Error).message}`;
-    return;
-  }
-  const sims = storedFigure.series.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'simulation' && s.style !== 'heatmap');
-  seriesSel.append(...sims.map(({ s, i }) => new Option(s.name, String(i))));
-  if (sims.length === 0) status.textContent = `Sweep ${name} has no simulated series to overlay.`;
-}
-
-function addOverlay(): void {
-  const idx = Number($<HTMLSelectElement>('stored-series').value);
-  const sweep = $<HTMLSelectElement>('sweep').value;
-  const s = storedFigure?.series[idx];
-  if (!s) return;
-  state.overlays.push({ sweep, series: { ...s, name: `stored: ${s.name}`, group: `stored: ${s.name}`, panel: undefined } });
-  $('stored-status').textContent = `Overlaid ${s.name} from ${sweep} (${s.x.values.length} points).`;
-  update();
-}
+// Stored results: web/overlays.ts
 
 // ---------------------------------------------------------------------------------------------------
-// Export
-
-function download(name: string, href: string): void {
-  const a = document.createElement('a');
-  a.href = href;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-}
+// Export: web/exports.ts
 
 function wireToolbar(): void {
-  const base = () => state.view.id.replace(/[^A-Za-z0-9_-]+/g, '-');
-  $('download-svg').onclick = async () => {
-    if (!vegaView) return;
-    const svg = await vegaView.toSVG();
-    download(`${base()}.svg`, URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' })));
-  };
-  $('download-png').onclick = async () => {
-    if (!vegaView) return;
-    download(`${base()}.png`, await vegaView.toImageURL('png', 2));
-  };
-  $('download-csv').onclick = () => {
-    if (!currentFigure) return;
-    download(`${base()}.csv`, URL.createObjectURL(new Blob([figureToCsv(currentFigure)], { type: 'text/csv' })));
-  };
+  wireExports({
+    figure: () => currentFigure,
+    width: plotWidth,
+    info: () => ({
+      view: state.view.id,
+      title: state.view.title,
+      paper: state.view.paper,
+      params: { ...state.params },
+      choices: { ...state.choices },
+      overlays: state.overlays.map((o) => `${o.sweep}:${o.name}`),
+    }),
+  });
   $('copy-link').onclick = async () => {
     const link = $<HTMLInputElement>('link');
     link.value = location.href;
@@ -340,18 +265,15 @@ function wireToolbar(): void {
   $('reset').onclick = () => switchView(state.view);
   $('sim-run').onclick = runSimulation;
   $('sim-cancel').onclick = () => cancelSimulation('Cancelled.');
-  $('overlay-add').onclick = addOverlay;
-  $('overlay-clear').onclick = () => {
-    state.overlays = [];
-    $('stored-status').textContent = 'Overlays cleared.';
-    update();
-  };
 }
 
 state = readUrl();
 buildSelectors();
 buildControls();
 wireToolbar();
-void refreshStored();
+startOverlays({ state: () => state, figure: () => currentFigure, redraw: update });
+watchLayout(() => {
+  if (currentFigure) void draw(currentFigure);
+});
 update();
 if (startupMessage) showMessage(startupMessage);

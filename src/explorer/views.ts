@@ -7,7 +7,8 @@
  * A view turns parameter values into a FigureData (src/plots/figure.ts), the picture spec the CLI renders too.
  * Nothing here touches the DOM or Node, so the same code runs in the page, in its Web Worker and in the tests.
  */
-import type { FigureData, Series } from '../plots/figure.js';
+import { noteNonFinite, type FigureData, type Series } from '../plots/figure.js';
+import { varianceDivergenceReason } from '../theory/shachaf/linear.js';
 import { gridSeries, levelSet, linspace } from '../plots/contour.js';
 import { summarize } from '../numeric/stats.js';
 import { rangeProblem } from '../validation.js';
@@ -169,7 +170,7 @@ const shachafRisk: ExplorerView = {
   paper: SHACHAF,
   title: 'Fine-tuning from θ_S against training from scratch: risk against n',
   description:
-    'Isotropic inputs x ~ N(0, I_d); target θ_T = αθ_S + εξ (the teacher pair of `shachaf-linear-risk`). Lines: the exact expected population risk of the min-distance interpolator from θ_S (fine-tuning) and from 0 (scratch), digest §3.3. Points: full-batch GD to convergence on seeded data.',
+    'Inputs $x \\sim \\mathcal N(0, I_d)$, target teacher $\\theta_T = \\alpha\\,\\theta_S + \\varepsilon\\,\\xi$ and labels $y = \\theta_T^\\top x + \\sigma z$. Lines: the exact expected population risk $R(w) = \\mathbb E\\,\\lVert w - \\theta_T \\rVert^2$ of the minimum-distance interpolator of the n target samples, started from the source teacher $\\theta_S$ (fine-tuning) or from $0$ (scratch). Below the interpolation threshold, fine-tuning gives $R = (1 - n/d)\\,\\lVert \\theta_S - \\theta_T \\rVert^2 + \\sigma^2 \\frac{n}{d - n - 1}$; the noise term diverges at $n = d$. Points: full-batch gradient descent run to convergence on seeded data.',
   params: [
     { name: 'd', label: 'd (input dimension)', description: 'input dimension', default: 100, min: 10, max: 400, integer: true, typical: [10, 400] },
     { name: 'alpha', label: 'α (θ_T = αθ_S + εξ)', description: 'source similarity α', default: 1, min: -1, max: 2, step: 0.05, typical: [-1, 2] },
@@ -178,7 +179,9 @@ const shachafRisk: ExplorerView = {
   ],
   presets: ['shachaf-linear-risk'],
   theory(p) {
-    const ns = [...new Set(linspace(1, 2 * p.d, 60).map(Math.round))].filter((n) => Math.abs(n - p.d) > 1 || p.noise === 0);
+    // With label noise the risk is infinite for d − 1 ≤ n ≤ d + 1: those n are kept (and flagged) so that the
+    // picture marks the divergence instead of joining its two sides into a finite peak.
+    const ns = [...new Set([...linspace(1, 2 * p.d, 60).map(Math.round), ...(p.noise > 0 ? [p.d - 1, p.d, p.d + 1] : [])])].sort((a, b) => a - b);
     const curve = (start: 'source' | 'zero') => ns.map((n) => predictLinearRisk(linearProblemSchema.parse(shachafProblem(p, n)), start));
     const series: Series[] = (['source', 'zero'] as const).map((start) => {
       const pts = curve(start);
@@ -194,6 +197,7 @@ const shachafRisk: ExplorerView = {
         converged: pts.map((q) => q.converged),
       };
     });
+    for (const s of series) noteNonFinite(s, (field, _i, v) => (field === 'y' && v === Infinity ? varianceDivergenceReason('d') : undefined));
     return figure(this, p, series, { xLabel: 'n (target samples)', yLabel: 'population risk', yScale: 'log' });
   },
   simulation: {
@@ -232,7 +236,7 @@ const tahirPhase: ExplorerView = {
   paper: TAHIR,
   title: 'Transferability phase diagram over (θ, γ)',
   description:
-    'T = R_scratch − R_transfer over the angle θ between source and target teachers and γ = n/d (d → ∞): blue, pretraining helps; the black line is T = 0. Linear transfer with ridge λ (Thm 3.7, eq. 11/13) or fine-tuning of a two-layer network (Thm 3.9 with the balancedness κ).',
+    'Transferability $T = R_{\\mathrm{sc}} - R$, the risk of training from scratch minus the risk after pretraining, over the angle $\\theta$ between the source and target teachers and the sample ratio $\\gamma = n/d$, in the limit $d \\to \\infty$: blue where pretraining helps ($T > 0$), red where it hurts; the black line is $T = 0$. Linear transfer refits a linear readout on the pretrained features with ridge $\\lambda$ (Theorem 3.7, eq. 11; eq. 13 for $\\lambda > 0$); fine-tuning trains the whole two-layer linear network (Theorem 3.9, with the balancedness $\\kappa$).',
   params: [
     TAHIR_SIGMA,
     { name: 'lambda', label: 'λ (linear-transfer ridge)', description: 'ridge λ of the linear-transfer refit', default: 0, min: 0, max: 1, step: 0.01, typical: [0, 1] },
@@ -283,7 +287,7 @@ const tahirSlice: ExplorerView = {
   paper: TAHIR,
   title: 'Transferability against γ = n/d at one angle θ, with simulation',
   description:
-    'T_lt = R_sc − R_lt (exact finite-d mean, Thm 3.7) and T_ft = R_sc − R_ft (Thm 3.9 with the two-layer κ; d → ∞) against γ at angle θ. Points: two-layer linear networks pretrained on the source teacher, then linear transfer (exact refit) and fine-tuning (implicit-bias limit), scratch from a small init; mean ± s.e. over instances.',
+    'Transferability against $\\gamma = n/d$ at a fixed angle $\\theta$: $T_{\\mathrm{lt}} = R_{\\mathrm{sc}} - R_{\\mathrm{lt}}$ for linear transfer (exact mean at finite $d$, Theorem 3.7) and $T_{\\mathrm{ft}} = R_{\\mathrm{sc}} - R_{\\mathrm{ft}}$ for fine-tuning (Theorem 3.9 with $\\kappa$, $d \\to \\infty$). The scratch risk has the noise term $\\sigma^2 \\gamma / (1 - \\gamma)$, which diverges at $\\gamma = 1$. Points: two-layer linear networks pretrained on the source teacher, then transferred or fine-tuned in their implicit-bias limit and compared with scratch training from a small initialisation; mean over instances.',
   params: [
     { name: 'thetaDeg', label: 'θ (degrees)', description: 'angle θ between the source and target teachers, in degrees', default: 45, min: 0, max: 90, step: 1, typical: [0, 90] },
     TAHIR_SIGMA,
@@ -292,7 +296,10 @@ const tahirSlice: ExplorerView = {
   presets: ['tahir-lt-phase'],
   theory(p) {
     const theta = (p.thetaDeg * Math.PI) / 180;
+    // With label noise the finite-d mean is infinite for |n − d| ≤ 1: kept, so that the divergence is marked.
     const ns = [...new Set(linspace(3, 2 * p.d, 50).map(Math.round))].filter((n) => Math.abs(n - p.d) > 2);
+    if (p.sigma > 0) ns.push(p.d - 1, p.d, p.d + 1);
+    ns.sort((a, b) => a - b);
     const lt = ns.map((n) => linearTransferabilityFinite(theta, n, p.d, p.sigma));
     const gammas = linspace(0.02, 2, 100).filter((g) => Math.abs(g - 1) > 0.02);
     const ft = gammas.map((g) => fineTuningTransferability(theta, g, p.sigma, { kappa: true }));
@@ -358,7 +365,7 @@ const anguitaReplica: ExplorerView = {
   paper: ANGUITA,
   title: 'Fine-tuning a diagonal network: replica error against α for your initialisation',
   description:
-    'Replica-symmetric generalisation error (1/d)‖β̂ − β*‖² against α = n/d for the initialisation (c_PT, λ_PT, γ_FT) you set, beside the four canonical regimes at the same c_PT, on the task (ρ_PT, ρ_FT, ω). Points: networks fine-tuned to their implicit-bias limit (Theorem 4.1) on seeded data at d = 300. Unconverged fixed points are red crosses.',
+    'Replica-symmetric prediction of the generalisation error $\\varepsilon_g = \\tfrac1d \\lVert \\hat\\beta - \\beta^* \\rVert^2$ of a two-layer diagonal linear network fine-tuned on $n = \\alpha d$ samples, for the initialisation you set (scale $c_{\\mathrm{PT}}$, layer imbalance $\\lambda_{\\mathrm{PT}}$, readout re-initialisation $\\gamma_{\\mathrm{FT}}$), beside the four canonical fine-tuning regimes at the same $c_{\\mathrm{PT}}$. Task: a sparse pretraining teacher of density $\\rho_{\\mathrm{PT}}$ and a fine-tuning teacher of density $\\rho_{\\mathrm{FT}}$, a fraction $\\omega$ of whose support lies inside the pretraining support. Points: networks trained to their implicit-bias limit (Theorem 4.1) on seeded data at $d = 300$; red crosses mark points whose runs did not converge.',
   params: [
     { name: 'rhoPT', label: 'ρ_PT (pretraining density)', description: 'pretraining density ρ_PT', default: 0.1, min: 0, max: 1, step: 0.01, typical: [0, 1] },
     { name: 'rhoFT', label: 'ρ_FT (fine-tuning density)', description: 'fine-tuning density ρ_FT', default: 0.1, min: 0.005, max: 1, log: true, typical: [0.005, 1] },

@@ -11,11 +11,17 @@
  * series (halfway to each neighbouring grid value), filled by z on a diverging red–blue scale centred at
  * 0 (one shared colour bar); contours are black lines; cells whose runs did not converge carry a red
  * cross. Figures without such series are drawn exactly as before (one view, or a facet).
+ *
+ * The legends say what the marks are (lines: theory; points: simulation mean; bars: ±2 s.e.), the "runs"
+ * legend only where something was simulated; a theory curve that is infinite at some x (a divergence, not a
+ * finite peak) gets a dashed vertical rule labelled "diverges at x = …". Options for the page: a width the
+ * picture must fit (responsive), dark colours, and tooltips with the values under the pointer.
  */
 import type { FigureData, Series } from './figure.js';
 
 interface Row {
   series: string;
+  /** 'theory' | 'simulation', or 'divergence' for the rule marking where a theory curve is infinite. */
   kind: string;
   style: 'line' | 'markers' | 'heatmap' | 'contour';
   panel: string;
@@ -35,6 +41,56 @@ interface Row {
   y0?: number;
   y1?: number;
   z?: number | null;
+  /** Divergences: the rule's label. */
+  label?: string;
+}
+
+/** How the picture is drawn beyond the figure itself (the CLI uses the defaults). */
+export interface SpecOptions {
+  /** Width in pixels the whole picture must fit (the page's plot card); default: the CLI's fixed sizes. */
+  width?: number;
+  /** Colours for a dark page. */
+  dark?: boolean;
+  /** Tooltips with the values under the pointer. */
+  tooltip?: boolean;
+}
+
+const fmtNumber = (v: number) => String(Number(v.toPrecision(4)));
+
+/**
+ * The divergences of a theory series: for each run of consecutive ±∞ values of y (at finite x), a rule at the
+ * run's middle x labelled "diverges at <x name> = <x>".
+ */
+function divergenceRows(s: Series): Row[] {
+  if (s.kind !== 'theory' || (s.style && s.style !== 'line')) return [];
+  const rows: Row[] = [];
+  const xs = s.x.values;
+  const ys = s.y.values;
+  let i = 0;
+  while (i < ys.length) {
+    if (!(Number.isFinite(xs[i]) && (ys[i] === Infinity || ys[i] === -Infinity))) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j + 1 < ys.length && Number.isFinite(xs[j + 1]) && (ys[j + 1] === Infinity || ys[j + 1] === -Infinity)) j++;
+    const mid = (i + j) / 2;
+    const x = Number.isInteger(mid) ? xs[mid] : (xs[Math.floor(mid)] + xs[Math.ceil(mid)]) / 2;
+    rows.push({
+      series: s.name,
+      kind: 'divergence',
+      style: 'line',
+      panel: s.panel ?? '',
+      group: s.group ?? s.name,
+      segment: 0,
+      x,
+      y: 0,
+      status: 'converged',
+      label: `diverges at ${s.x.name} = ${fmtNumber(x)}`,
+    });
+    i = j + 1;
+  }
+  return rows;
 }
 
 const isMapSeries = (s: Series) => s.style === 'heatmap' || s.style === 'contour';
@@ -105,6 +161,7 @@ function rowsOf(fig: FigureData): Row[] {
     }
     // Map panels have linear axes whatever the figure's scales.
     const onMap = mapPanels.has(s.panel ?? '');
+    if (!onMap) rows.push(...divergenceRows(s));
     const logY = fig.plot.yScale === 'log' && !onMap;
     const logX = fig.plot.xScale === 'log' && !onMap;
     let segment = 0;
@@ -177,56 +234,161 @@ const MAP_SHAPE = {
   },
 };
 
+/** What the figure draws, for the legends: theory lines or markers, simulated points, error bars. */
+interface Marks {
+  lines: boolean;
+  markers: boolean;
+  points: boolean;
+  bars: boolean;
+  divergences: boolean;
+}
+
+function marksOf(fig: FigureData, rows: readonly Row[]): Marks {
+  const curves = fig.series.filter((s) => !isMapSeries(s));
+  return {
+    lines: curves.some((s) => s.kind === 'theory' && (s.style ?? 'line') === 'line'),
+    markers: curves.some((s) => s.kind === 'theory' && s.style === 'markers'),
+    points: curves.some((s) => s.kind === 'simulation'),
+    bars: rows.some((r) => r.kind === 'simulation' && r.lo !== undefined && r.style !== 'heatmap'),
+    divergences: rows.some((r) => r.kind === 'divergence'),
+  };
+}
+
+/** The colour legend's title: what lines, diamonds, points and bars stand for. */
+function keyTitle(m: Marks, scatter: boolean): string[] | null {
+  if (scatter) return m.points ? ['points: simulation'] : null;
+  const parts: string[] = [];
+  if (m.lines) parts.push('lines: theory');
+  if (m.markers) parts.push('diamonds: theory at single points');
+  if (m.points) parts.push('points: simulation mean over seeds');
+  if (m.bars) parts.push('bars: ±2 s.e.');
+  if (m.divergences) parts.push('dashed rule: theory diverges');
+  return parts.length > 0 ? [parts.join(' · ')] : null;
+}
+
+/** Tooltip fields of curve marks: the series, x, y, and for simulated points the ±2 s.e. interval and runs. */
+function curveTooltip(x: Spec, y: Spec, simulated: boolean): Spec[] {
+  const t: Spec[] = [
+    { field: 'series', type: 'nominal', title: 'series' },
+    { field: 'x', type: 'quantitative', title: x.title, format: '.4~g' },
+    { field: 'y', type: 'quantitative', title: y.title, format: '.4~g' },
+  ];
+  if (simulated) t.push({ field: 'lo', type: 'quantitative', title: '− 2 s.e.', format: '.4~g' }, { field: 'hi', type: 'quantitative', title: '+ 2 s.e.', format: '.4~g' }, { field: 'status', type: 'nominal', title: 'runs' });
+  return t;
+}
+
 /**
  * The layers of theory lines, theory markers, simulated points and their ±2 s.e. bars. `simulation` is
  * the filter that selects simulated points (the map path excludes simulated heat-map cells from it).
+ * The point layer (and its "runs" legend) is there only when something was simulated (`m.points`).
  */
-function curveLayers(x: Spec, y: Spec, color: Spec, scatter: boolean, simulation = "datum.kind === 'simulation'", shape: Spec = SHAPE): Spec[] {
+function curveLayers(x: Spec, y: Spec, color: Spec, scatter: boolean, m: Marks, o: SpecOptions, simulation = "datum.kind === 'simulation'", shape: Spec = SHAPE): Spec[] {
   const layer: Spec[] = [];
+  const tip = (simulated: boolean) => (o.tooltip ? { tooltip: curveTooltip(x, y, simulated) } : {});
   if (!scatter) {
     layer.push({
       transform: [{ filter: "datum.kind === 'theory' && datum.style === 'line'" }],
       mark: { type: 'line', strokeWidth: 2, clip: true },
       encoding: { x, y, color, detail: [{ field: 'series' }, { field: 'segment' }] },
     });
+    if (o.tooltip && m.lines) {
+      // Invisible points on the theory lines, so that hovering a line shows its values.
+      layer.push({
+        transform: [{ filter: "datum.kind === 'theory' && datum.style === 'line'" }],
+        mark: { type: 'point', opacity: 0, size: 120, clip: true, aria: false },
+        encoding: { x, y, color, ...tip(false) },
+      });
+    }
     layer.push({
       transform: [{ filter: "datum.kind === 'theory' && datum.style === 'markers'" }],
       mark: { type: 'point', shape: 'diamond', filled: false, size: 110, strokeWidth: 2, clip: false },
-      encoding: { x, y, color },
+      encoding: { x, y, color, ...tip(false) },
     });
     layer.push({
       transform: [{ filter: "datum.kind === 'simulation' && isValid(datum.lo)" }],
       mark: { type: 'rule', strokeWidth: 1.2, clip: true },
       encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
     });
+    if (m.divergences) {
+      const grey = o.dark ? '#b0b6c3' : '#666';
+      layer.push({
+        transform: [{ filter: "datum.kind === 'divergence'" }],
+        mark: { type: 'rule', strokeDash: [5, 4], strokeWidth: 1.3, color: grey },
+        encoding: { x, ...(o.tooltip ? { tooltip: [{ field: 'label', type: 'nominal', title: 'theory' }] } : {}) },
+      });
+      layer.push({
+        transform: [{ filter: "datum.kind === 'divergence'" }],
+        mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, fontSize: 11, color: grey },
+        encoding: { x, y: { value: 0 }, text: { field: 'label' } },
+      });
+    }
   }
-  layer.push({
-    transform: [{ filter: scatter ? 'true' : simulation }],
-    mark: { type: 'point', filled: true, size: scatter ? 30 : 45, opacity: 0.9, clip: true },
-    encoding: {
-      x,
-      y,
-      color,
-      shape,
-      stroke: { condition: { test: "datum.status === 'not converged'", value: '#d62728' }, value: null },
-    },
-  });
+  if (scatter || m.points) {
+    layer.push({
+      transform: [{ filter: scatter ? "datum.kind !== 'divergence'" : simulation }],
+      mark: { type: 'point', filled: true, size: scatter ? 30 : 45, opacity: 0.9, clip: true },
+      encoding: {
+        x,
+        y,
+        color,
+        shape,
+        stroke: { condition: { test: "datum.status === 'not converged'", value: '#d62728' }, value: null },
+        ...tip(true),
+      },
+    });
+  }
   return layer;
 }
 
-function baseSpec(fig: FigureData, rows: Row[]): Spec {
+/** Vega config: fonts and, for a dark page, light text and lines on a dark background. */
+function configOf(o: SpecOptions): Spec {
+  const base = { font: 'DejaVu Sans', axis: { labelFontSize: 11, titleFontSize: 12 } };
+  if (!o.dark) return { ...base, view: { stroke: '#ccc' }, background: 'white' };
+  const fg = '#e3e7ef';
+  const muted = '#a7afc0';
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: fig.title, subtitle: fig.description.length > 160 ? undefined : fig.description, anchor: 'start' },
-    data: { values: rows },
-    config: { font: 'DejaVu Sans', view: { stroke: '#ccc' }, background: 'white', axis: { labelFontSize: 11, titleFontSize: 12 } },
+    ...base,
+    background: '#1b1f29',
+    view: { stroke: '#4a5163' },
+    title: { color: fg, subtitleColor: muted },
+    axis: { ...base.axis, domainColor: muted, tickColor: muted, gridColor: '#343a48', labelColor: fg, titleColor: fg },
+    legend: { labelColor: fg, titleColor: fg },
+    header: { labelColor: fg, titleColor: fg },
+    text: { color: fg },
   };
 }
 
-/** The Vega-Lite spec of a figure. */
-export function vegaLiteSpec(fig: FigureData): Record<string, unknown> {
+function baseSpec(fig: FigureData, rows: Row[], o: SpecOptions): Spec {
+  // A title longer than the picture is wide wraps (Vega-Lite breaks an array of lines).
+  const limit = o.width ? Math.max(20, Math.floor(o.width / 8)) : Infinity;
+  const title = fig.title.length > limit ? wrap(fig.title, limit) : fig.title;
+  const subtitle = fig.description.length > 160 ? undefined : fig.description.length > 1.2 * limit ? wrap(fig.description, Math.floor(1.2 * limit)) : fig.description;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: title, subtitle, anchor: 'start' },
+    data: { values: rows },
+    config: configOf(o),
+  };
+}
+
+/** `text` in lines of at most `limit` characters, broken at spaces. */
+function wrap(text: string, limit: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > limit) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** The Vega-Lite spec of a figure (`options`: how the page draws it; the CLI uses the defaults). */
+export function vegaLiteSpec(fig: FigureData, options: SpecOptions = {}): Record<string, unknown> {
   const rows = rowsOf(fig);
-  if (fig.series.some(isMapSeries)) return mapFigureSpec(fig, rows);
+  if (fig.series.some(isMapSeries)) return mapFigureSpec(fig, rows, options);
   const panels = [...new Set(fig.series.map((s) => s.panel ?? ''))];
   const groups = [...new Set(fig.series.map((s) => s.group ?? s.name))];
   const xScale = fig.plot.xScale === 'log' ? { type: 'log' } : { type: 'linear', zero: false };
@@ -234,15 +396,26 @@ export function vegaLiteSpec(fig: FigureData): Record<string, unknown> {
   const yScale = fig.plot.yDomain ? { ...yBase, domain: fig.plot.yDomain, nice: false } : yBase;
   const x = { field: 'x', type: 'quantitative', title: fig.plot.xLabel, scale: xScale };
   const y = { field: 'y', type: 'quantitative', title: fig.plot.yLabel, scale: yScale };
-  const color = { field: 'group', type: 'nominal', title: null, sort: groups, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } };
-  const layer = curveLayers(x, y, color, fig.plot.style === 'scatter');
-  const inner = { width: 300, height: 210, layer };
-  const base = baseSpec(fig, rows);
-  if (panels.length <= 1) return { ...base, ...inner, width: 420, height: 300 };
+  const m = marksOf(fig, rows);
+  const scatter = fig.plot.style === 'scatter';
+  const W = options.width;
+  const narrow = W !== undefined && W < 560;
+  const color = { field: 'group', type: 'nominal', title: keyTitle(m, scatter), sort: groups, legend: { orient: 'bottom', columns: narrow ? 1 : 2, labelLimit: W ? Math.max(150, W - 60) : 400, titleLimit: W ? W - 20 : 800 } };
+  const layer = curveLayers(x, y, color, scatter, m, options);
+  const base = baseSpec(fig, rows, options);
+  if (panels.length <= 1) {
+    if (W === undefined) return { ...base, width: 420, height: 300, layer };
+    // The whole picture (axes and legends included) fits the card's width; the plot area is as tall as it needs.
+    return { ...base, width: W, height: Math.round(Math.min(440, Math.max(240, W * 0.45))), autosize: { type: 'fit-x', contains: 'padding' }, layer };
+  }
+  const wanted = fig.plot.columns ?? Math.min(3, panels.length);
+  const columns = W === undefined ? wanted : Math.max(1, Math.min(wanted, Math.floor(W / 300)));
+  const panelWidth = W === undefined ? 300 : Math.max(160, Math.floor((W - 20) / columns) - 90);
+  const inner = { width: panelWidth, height: W === undefined ? 210 : Math.round(panelWidth * 0.7), layer };
   return {
     ...base,
     facet: { field: 'panel', type: 'nominal', title: null, sort: panels, header: { labelFontSize: 12, labelLimit: 0 } },
-    columns: fig.plot.columns ?? Math.min(3, panels.length),
+    columns,
     spec: inner,
     resolve: fig.plot.independent ? { scale: { x: 'independent', y: 'independent' } } : { scale: { y: 'independent' } },
   };
@@ -259,14 +432,23 @@ const SLICE_WIDTH = 300;
  * on each heat-map cell whose runs did not all converge. The colour (curve group), fill (z) and shape
  * (runs) scales are shared across panels, so there is one legend of each; x and y are per panel.
  */
-function mapFigureSpec(fig: FigureData, rows: Row[]): Spec {
+function mapFigureSpec(fig: FigureData, rows: Row[], o: SpecOptions): Spec {
   const panels = [...new Set(fig.series.map((s) => s.panel ?? ''))];
   const hasMaps = fig.series.some((s) => s.style === 'heatmap');
   const scatter = fig.plot.style === 'scatter';
   const curveSeries = fig.series.filter((s) => !isMapSeries(s));
   const groups = [...new Set(curveSeries.map((s) => s.group ?? s.name))];
   // All legends of a map figure stand in one column at the right: colour bar, curve groups, runs.
-  const color = { field: 'group', type: 'nominal', title: null, sort: groups, legend: { orient: 'right', labelLimit: 300 } };
+  const m = marksOf(fig, rows);
+  const W = o.width;
+  const narrow = W !== undefined && W < 640;
+  // On a narrow card the legends go below the panels.
+  const legendOrient = narrow ? 'bottom' : 'right';
+  const color = { field: 'group', type: 'nominal', title: keyTitle(m, scatter), sort: groups, legend: { orient: legendOrient, labelLimit: 300, titleLimit: W ? W - 20 : 800 } };
+  const wanted = fig.plot.columns ?? Math.min(3, panels.length);
+  const columns = W === undefined ? wanted : Math.max(1, Math.min(wanted, Math.floor((W - (narrow ? 0 : 170)) / 260)));
+  const mapSize = W === undefined ? MAP_SIZE : Math.max(150, Math.min(440, Math.floor((W - (narrow ? 20 : 190)) / columns) - 70));
+  const sliceWidth = W === undefined ? SLICE_WIDTH : mapSize;
 
   const heat = rows.filter((r) => r.style === 'heatmap');
   const zs = heat.map((r) => r.z).filter((z): z is number => z !== null && z !== undefined);
@@ -278,7 +460,7 @@ function mapFigureSpec(fig: FigureData, rows: Row[]): Spec {
     type: 'quantitative',
     title: zTitle,
     scale: { scheme: 'redblue', domainMid: 0, domain: zDomain, clamp: true },
-    legend: { orient: 'right', gradientLength: 160, titleLimit: 300, direction: 'vertical' },
+    legend: narrow ? { orient: 'bottom', gradientLength: Math.min(200, W! - 80), titleLimit: 300, direction: 'horizontal' } : { orient: 'right', gradientLength: 160, titleLimit: 300, direction: 'vertical' },
   };
   const notFilled = "(datum.style === 'line' || datum.style === 'markers')";
 
@@ -301,8 +483,8 @@ function mapFigureSpec(fig: FigureData, rows: Row[]): Spec {
       const yDomain = span(cells.map((r) => r.y0!), cells.map((r) => r.y1!));
       xScale = { type: 'linear', zero: false, nice: false, domain: xDomain };
       yScale = { type: 'linear', zero: false, nice: false, domain: yDomain };
-      overlapX = (0.6 * (xDomain[1] - xDomain[0])) / MAP_SIZE;
-      overlapY = (0.6 * (yDomain[1] - yDomain[0])) / MAP_SIZE;
+      overlapX = (0.6 * (xDomain[1] - xDomain[0])) / mapSize;
+      overlapY = (0.6 * (yDomain[1] - yDomain[0])) / mapSize;
     } else {
       xScale = fig.plot.xScale === 'log' ? { type: 'log' } : { type: 'linear', zero: false };
       yScale = fig.plot.yScale === 'log' ? { type: 'log' } : { type: 'linear', zero: false };
@@ -321,7 +503,16 @@ function mapFigureSpec(fig: FigureData, rows: Row[]): Spec {
           { calculate: `datum.y1 + ${overlapY}`, as: 'y1e' },
         ],
         mark: { type: 'rect', strokeWidth: 0, clip: true },
-        encoding: { x: { ...x, field: 'x0' }, x2: { field: 'x1e' }, y: { ...y, field: 'y0' }, y2: { field: 'y1e' }, fill },
+        encoding: {
+          x: { ...x, field: 'x0' },
+          x2: { field: 'x1e' },
+          y: { ...y, field: 'y0' },
+          y2: { field: 'y1e' },
+          fill,
+          ...(o.tooltip
+            ? { tooltip: [{ field: 'series', type: 'nominal', title: 'map' }, { field: 'x', type: 'quantitative', title: xTitle, format: '.4~g' }, { field: 'y', type: 'quantitative', title: yTitle, format: '.4~g' }, { field: 'z', type: 'quantitative', title: zTitle, format: '.4~g' }] }
+            : {}),
+        },
       });
       if (cells.some((r) => r.z === null)) {
         layer.push({
@@ -336,7 +527,7 @@ function mapFigureSpec(fig: FigureData, rows: Row[]): Spec {
       }
     }
     if (inPanel.some((s) => !isMapSeries(s))) {
-      layer.push(...curveLayers(x, y, color, scatter, `datum.kind === 'simulation' && ${notFilled}`, MAP_SHAPE));
+      layer.push(...curveLayers(x, y, color, scatter, m, o, `datum.kind === 'simulation' && ${notFilled}`, MAP_SHAPE));
     }
     if (inPanel.some((s) => s.style === 'contour')) {
       layer.push({
@@ -360,19 +551,19 @@ function mapFigureSpec(fig: FigureData, rows: Row[]): Spec {
       });
     }
     const view: Spec = {
-      width: isMap ? MAP_SIZE : hasMaps ? SLICE_WIDTH : 300,
-      height: isMap || hasMaps ? MAP_SIZE : 210,
+      width: isMap ? mapSize : hasMaps ? sliceWidth : 300,
+      height: isMap || hasMaps ? mapSize : 210,
       transform: [{ filter: { field: 'panel', equal: panel } }],
       layer,
     };
     if (panels.length > 1) view.title = { text: panel, fontSize: 12, fontWeight: 'normal', anchor: 'middle' };
-    else if (!isMap) Object.assign(view, { width: 420, height: 300 });
+    else if (!isMap) Object.assign(view, W === undefined ? { width: 420, height: 300 } : { width: Math.max(200, W - 120), height: Math.round(Math.min(420, Math.max(240, W * 0.5))) });
     return view;
   });
   return {
-    ...baseSpec(fig, rows),
+    ...baseSpec(fig, rows, o),
     concat: views,
-    columns: fig.plot.columns ?? Math.min(3, panels.length),
+    columns,
     spacing: { column: 30, row: 30 },
   };
 }
