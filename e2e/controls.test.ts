@@ -110,11 +110,19 @@ describe('explorer controls in Chromium', () => {
     const start = await page.locator('#p-lambdaRatio').evaluate((el: HTMLInputElement) => (Number(el.value) - Number(el.min)) / (Number(el.max) - Number(el.min)));
     const y = box.y + box.height / 2;
     const x0 = box.x + 8 + start * (box.width - 16);
+    const startPosition = await page.inputValue('#p-lambdaRatio');
     await page.mouse.move(x0, y);
     await page.mouse.down();
     await page.mouse.move(x0 + 60, y, { steps: 4 });
+    expect(await page.inputValue('#p-lambdaRatio')).not.toBe(startPosition);
+    // back to the starting position: a slider position can be narrower than a pixel, so look for it pixel by pixel
     await page.mouse.move(x0, y, { steps: 4 });
+    for (let dx = 1; dx <= 4 && (await page.inputValue('#p-lambdaRatio')) !== startPosition; dx++) {
+      const pos = Number(await page.inputValue('#p-lambdaRatio'));
+      await page.mouse.move(x0 + (pos < Number(startPosition) ? dx : -dx), y);
+    }
     await page.mouse.up();
+    expect(await page.inputValue('#p-lambdaRatio')).toBe(startPosition);
     await expect.poll(() => page.inputValue('#n-lambdaRatio')).toBe('-0.99');
   });
 
