@@ -4,13 +4,12 @@
  * spec the CLI renders (src/plots/spec.ts). Simulations run in a Web Worker; stored results come from `ftlab serve`'s
  * read-only API. The state lives in the URL, so a link restores the view.
  */
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vega from 'vega';
 import { EXPLORER_VIEWS, getView, resolveValues, type ChoiceValues, type ExplorerParam, type ExplorerView, type ParamValues } from '../src/explorer/views.js';
 import { figureToCsv, reviveNonFinite, type FigureData, type Series } from '../src/plots/figure.js';
-import { vegaLiteSpec } from '../src/plots/spec.js';
 import { rangeProblem } from '../src/validation.js';
 import type { RunRequest, WorkerMessage } from './worker.js';
+import { LivePlot } from './render.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -40,10 +39,27 @@ let startupMessage = '';
 /** What the tests (and curious users, from the console) can read. */
 declare global {
   interface Window {
-    ftlab: { figure(): FigureData | null; renderCount(): number; views: string[] };
+    ftlab: {
+      figure(): FigureData | null;
+      renderCount(): number;
+      views: string[];
+      /** vega.View constructions so far (the plot is otherwise updated in place). */
+      viewBuilds(): number;
+      /** Theory computations started in the theory worker. */
+      theoryRuns(): number;
+      /** Milliseconds from the last input event to its painted picture (null before one). */
+      lastLatency(): number | null;
+    };
   }
 }
-window.ftlab = { figure: () => currentFigure, renderCount: () => renderCount, views: EXPLORER_VIEWS.map((v) => v.id) };
+window.ftlab = {
+  figure: () => currentFigure,
+  renderCount: () => renderCount,
+  views: EXPLORER_VIEWS.map((v) => v.id),
+  viewBuilds: () => live.stats().viewBuilds,
+  theoryRuns: () => live.stats().theoryRuns,
+  lastLatency: () => live.stats().lastLatency,
+};
 
 // ---------------------------------------------------------------------------------------------------
 // URL state
@@ -223,45 +239,44 @@ function changed(): void {
   scheduleUpdate();
 }
 
-let pending = false;
-function scheduleUpdate(): void {
-  if (pending) return;
-  pending = true;
-  requestAnimationFrame(() => {
-    pending = false;
-    update();
-  });
-}
-
 // ---------------------------------------------------------------------------------------------------
-// Theory and drawing
+// Theory and drawing (web/render.ts: the theory runs in a worker, the plot is updated in place)
+
+/** When the last input event not yet turned into a request happened (the latency the page reports starts there). */
+let inputAt: number | undefined;
+for (const type of ['input', 'change']) document.addEventListener(type, (e) => (inputAt ??= e.timeStamp), { capture: true });
+
+const live = new LivePlot({
+  container: $('plot'),
+  extras: () => [...state.simulation, ...state.overlays.map((o) => o.series)],
+  onPainted(fig, view) {
+    showMessage(startupMessage); // the link's problem, once, with the first picture; else no message
+    startupMessage = '';
+    currentFigure = fig;
+    vegaView = view;
+    renderCount++;
+    $('plot').dataset.renderCount = String(renderCount);
+    $('plot').setAttribute('aria-label', `${fig.title}: ${fig.series.map((s) => s.name).join(', ')}`);
+  },
+  onError: (text) => showMessage(text), // keep the last valid picture
+});
+
+let urlPending = false;
+/** Redraw for the current state (superseding any pending one); the URL follows once per frame. */
+function scheduleUpdate(): void {
+  update();
+}
 
 function update(): void {
-  writeUrl();
-  let fig: FigureData;
-  try {
-    resolveValues(state.view, state.params, state.choices); // same checks as the CLI, across fields too
-    fig = state.view.theory(state.params, state.choices);
-    showMessage('');
-  } catch (e) {
-    showMessage(e instanceof Error ? e.message : String(e));
-    return; // keep the last valid picture
+  if (!urlPending) {
+    urlPending = true;
+    requestAnimationFrame(() => {
+      urlPending = false;
+      writeUrl();
+    });
   }
-  fig.series.push(...state.simulation, ...state.overlays.map((o) => o.series));
-  currentFigure = fig;
-  void draw(fig);
-}
-
-async function draw(fig: FigureData): Promise<void> {
-  const compiled = vl.compile(vegaLiteSpec(fig) as unknown as vl.TopLevelSpec).spec;
-  const next = new vega.View(vega.parse(compiled), { renderer: 'svg', container: '#plot', hover: true });
-  vegaView?.finalize();
-  vegaView = next;
-  await next.runAsync();
-  if (vegaView !== next) return;
-  renderCount++;
-  $('plot').dataset.renderCount = String(renderCount);
-  $('plot').setAttribute('aria-label', `${fig.title}: ${fig.series.map((s) => s.name).join(', ')}`);
+  live.request({ viewId: state.view.id, params: state.params, choices: state.choices, inputAt });
+  inputAt = undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
