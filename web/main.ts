@@ -9,7 +9,7 @@ import { EXPLORER_VIEWS, getView, resolveValues, type ChoiceValues, type Explore
 import { figureToCsv, reviveNonFinite, type FigureData, type Series } from '../src/plots/figure.js';
 import { rangeProblem } from '../src/validation.js';
 import type { RunRequest, WorkerMessage } from './worker.js';
-import { LivePlot } from './render.js';
+import { LivePlot, type LivePlotStats } from './render.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -49,6 +49,8 @@ declare global {
       theoryRuns(): number;
       /** Milliseconds from the last input event to its painted picture (null before one). */
       lastLatency(): number | null;
+      /** The live plot's counters and the last picture's timings (web/render.ts). */
+      liveStats(): LivePlotStats;
     };
   }
 }
@@ -59,6 +61,7 @@ window.ftlab = {
   viewBuilds: () => live.stats().viewBuilds,
   theoryRuns: () => live.stats().theoryRuns,
   lastLatency: () => live.stats().lastLatency,
+  liveStats: () => live.stats(),
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -242,9 +245,18 @@ function changed(): void {
 // ---------------------------------------------------------------------------------------------------
 // Theory and drawing (web/render.ts: the theory runs in a worker, the plot is updated in place)
 
-/** When the last input event not yet turned into a request happened (the latency the page reports starts there). */
+/** When the input event being handled happened (the latency the page reports starts there); cleared after it. */
 let inputAt: number | undefined;
-for (const type of ['input', 'change']) document.addEventListener(type, (e) => (inputAt ??= e.timeStamp), { capture: true });
+for (const type of ['input', 'change']) {
+  document.addEventListener(
+    type,
+    (e) => {
+      inputAt = e.timeStamp;
+      setTimeout(() => (inputAt = undefined), 0);
+    },
+    { capture: true },
+  );
+}
 
 const live = new LivePlot({
   container: $('plot'),

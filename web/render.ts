@@ -60,6 +60,16 @@ export interface LivePlotStats {
   abandoned: number;
   /** Milliseconds from the last input event to the painted picture it led to (null before the first). */
   lastLatency: number | null;
+  /** How many pictures have had their frame painted (each updates lastLatency when an input led to it). */
+  latencies: number;
+  /** Of the last picture computed in the worker: the theory's own time and the round trip to the worker (ms). */
+  lastTheoryMs: number | null;
+  lastRoundTripMs: number | null;
+  /** Of the last picture: building the spec and running the Vega view (ms), and then waiting for the frame. */
+  lastDrawMs: number | null;
+  lastFrameMs: number | null;
+  /** Of the last picture: from the input event's time stamp to the page's request (ms; event delivery). */
+  lastInputToRequestMs: number | null;
 }
 
 const keyOf = (r: TheoryInput) => JSON.stringify([r.viewId, r.params, r.choices]);
@@ -81,7 +91,7 @@ export class LivePlot {
   private view: vega.View | null = null;
   private structure = '';
   private drawing: Promise<void> = Promise.resolve();
-  private readonly counters: LivePlotStats = { viewBuilds: 0, theoryRuns: 0, abandoned: 0, lastLatency: null };
+  private readonly counters: LivePlotStats = { viewBuilds: 0, theoryRuns: 0, abandoned: 0, lastLatency: null, latencies: 0, lastTheoryMs: null, lastRoundTripMs: null, lastDrawMs: null, lastFrameMs: null, lastInputToRequestMs: null };
 
   constructor(private readonly options: LivePlotOptions) {
     const c = options.container;
@@ -109,6 +119,7 @@ export class LivePlot {
   request(input: TheoryInput): void {
     const r = { ...input, params: { ...input.params }, choices: { ...input.choices }, id: ++this.seq, key: keyOf(input) };
     this.latest = r;
+    if (input.inputAt !== undefined) this.counters.lastInputToRequestMs = performance.now() - input.inputAt;
     const cached = this.cache.get(r.key);
     if (cached) {
       this.queued = null;
@@ -171,6 +182,10 @@ export class LivePlot {
   private receive(m: TheoryReply): void {
     if (!this.inFlight || m.id !== this.inFlight.id) return; // from a worker already given up
     const key = this.inFlight.key;
+    if (m.type === 'figure') {
+      this.counters.lastTheoryMs = m.ms;
+      this.counters.lastRoundTripMs = performance.now() - this.inFlight.startedAt;
+    }
     this.inFlight = null;
     const isLatest = m.id === this.latest?.id;
     if (m.type === 'figure') {
@@ -208,10 +223,17 @@ export class LivePlot {
       if (id !== this.latest?.id) return;
       const fig: FigureData = { ...theory, series: [...theory.series, ...this.options.extras()] };
       try {
+        const t0 = performance.now();
         const view = await this.draw(fig);
-        await afterPaint();
-        if (inputAt !== undefined) this.counters.lastLatency = performance.now() - inputAt;
+        const t1 = performance.now();
+        this.counters.lastDrawMs = t1 - t0;
         this.options.onPainted(fig, view);
+        // The latency ends after the frame that shows the picture; the next picture need not wait for it.
+        void afterPaint().then(() => {
+          this.counters.lastFrameMs = performance.now() - t1;
+          if (inputAt !== undefined) this.counters.lastLatency = performance.now() - inputAt;
+          this.counters.latencies++;
+        });
       } catch (e) {
         this.options.onError(e instanceof Error ? e.message : String(e));
       }
