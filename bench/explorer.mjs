@@ -54,9 +54,9 @@ const cases = [
 ];
 for (const v of EXPLORER_VIEWS.filter((v) => v.id.startsWith('theory:'))) {
   const x = v.choices?.find((c) => c.name === 'x')?.default;
-  // The first parameter with a slider (not the x axis, not the x range).
-  const p = v.params.find((q) => q.name !== x && q.name !== 'xFrom' && q.name !== 'xTo');
-  if (p) cases.push({ view: v.id, param: p.name });
+  // The first parameter with a slider on the page (not the x axis, not the x range).
+  const candidates = v.params.filter((q) => q.name !== x && q.name !== 'xFrom' && q.name !== 'xTo').map((q) => q.name);
+  if (candidates.length) cases.push({ view: v.id, param: candidates[0], candidates });
 }
 for (const c of cases) c.class = SLOW.has(c.view) ? 'slow' : REPLICA.has(c.view) ? 'replica' : 'fast';
 const only = args.only ? new Set(args.only.split(',')) : null;
@@ -109,7 +109,14 @@ async function measure(page, baseUrl, c) {
   await page.waitForFunction(() => window.ftlab?.renderCount() > 0, null, { timeout: 300_000 });
   const since = await page.evaluate(() => performance.now());
   const hooks = await page.evaluate(() => ({ builds: window.ftlab.viewBuilds?.() ?? null, runs: window.ftlab.theoryRuns?.() ?? null }));
-  const slider = page.locator(`#p-${c.param}`);
+  for (const name of c.candidates ?? []) {
+    const el = page.locator(`#p-${name}`);
+    if ((await el.count()) > 0 && (await el.isVisible())) {
+      result.param = name;
+      break;
+    }
+  }
+  const slider = page.locator(`#p-${result.param}`);
   if ((await slider.count()) === 0 || !(await slider.isVisible())) {
     result.errors.push(`no slider for ${c.param}`);
     return result;
@@ -188,8 +195,9 @@ try {
   const page = await context.newPage();
   for (const c of chosen) {
     const r = await measure(page, url, c);
+    delete r.candidates;
     results.push(r);
-    console.error(`${c.view} ${c.noop ? '(no-op)' : c.param}: median ${round(r.medianMs, 1)} ms, drag ${round(r.dragFps ?? NaN, 1)} fps, longest task ${round(r.longestTaskMs, 0)} ms${r.errors.length ? `; ${r.errors.join('; ')}` : ''}`);
+    console.error(`${c.view} ${c.noop ? '(no-op)' : r.param}: median ${round(r.medianMs, 1)} ms, drag ${round(r.dragFps ?? NaN, 1)} fps, longest task ${round(r.longestTaskMs, 0)} ms${r.errors.length ? `; ${r.errors.join('; ')}` : ''}`);
   }
 } finally {
   await browser.close();
