@@ -2,7 +2,8 @@
  * The explorer stays live in a real browser (Debian's Chromium, playwright-core, against `ftlab serve`): a slow theory
  * runs off the main thread with a visible "computing…" state, a stuck computation never blocks the next input, the
  * plot is updated in place (one Vega view while the figure's structure is unchanged, drawn exactly as a fresh one), and
- * a burst of inputs is superseded rather than queued while the final picture still matches the final values.
+ * a burst of inputs is superseded rather than queued while the final picture still matches the final values; an error
+ * raised in the theory worker comes back as the page's message.
  * Screenshots go to e2e/artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,5 +205,15 @@ describe('a live explorer', () => {
     await page.waitForFunction(() => new URL(location.href).searchParams.get('p.gammaFT') === '1');
     expectTheoryMatchesUrl(await figureOf(page), page.url());
     await shot(page, 'live-anguita-replica');
+  });
+
+  it('an error from the theory worker comes back as the page’s message, and the last picture stays', async () => {
+    await typeValue(page, 'gammaFT', '0');
+    await page.waitForFunction(() => (window.ftlab.figure()?.params as Record<string, number>).gammaFT === 0, null, { timeout: 60_000 });
+    const before = await figureOf(page);
+    await typeValue(page, 'lambdaRatio', '-1'); // in range, but with γ_FT = 0 the view's cross-field check (in the worker) rejects it
+    await expect.poll(() => page.textContent('#message'), { timeout: 30_000 }).toContain('gammaFT: expected a number > 0 when λ_PT = −c_PT');
+    await page.waitForFunction(() => document.querySelector('#plot')!.getAttribute('aria-busy') === null);
+    expect(await figureOf(page)).toEqual(before);
   });
 });
