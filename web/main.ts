@@ -1,7 +1,7 @@
 /**
  * The ftlab explorer page. Controls for every parameter of the chosen view (src/explorer/views.ts); on each change
- * the view's theory is recomputed here, in the browser, from ftlab's own modules and drawn with the same Vega-Lite
- * spec the CLI renders (src/plots/spec.ts). Simulations run in a Web Worker; stored results come from `ftlab serve`'s
+ * the view's theory is recomputed in the browser, in a Web Worker, from ftlab's own modules and drawn in place with the
+ * same Vega-Lite spec the CLI renders (src/plots/spec.ts; web/render.ts, web/theory-worker.ts). Simulations run in a Web Worker; stored results come from `ftlab serve`'s
  * read-only API. The state lives in the URL, so a link restores the view.
  */
 import type * as vega from 'vega';
