@@ -1,20 +1,19 @@
 /**
  * The ftlab explorer page. Controls for every parameter of the chosen view (src/explorer/views.ts); on each change
- * the view's theory is recomputed here, in the browser, from ftlab's own modules and drawn with the same Vega-Lite
- * spec the CLI renders (src/plots/spec.ts). Simulations run in a Web Worker; stored results come from `ftlab serve`'s
+ * the view's theory is recomputed in the browser, in a Web Worker, from ftlab's own modules and drawn in place with the
+ * same Vega-Lite spec the CLI renders (src/plots/spec.ts; web/render.ts, web/theory-worker.ts). Simulations run in a Web Worker; stored results come from `ftlab serve`'s
  * read-only API. The state lives in the URL, so a link restores the view.
  */
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vega from 'vega';
 import { EXPLORER_VIEWS, getView, resolveValues, type ChoiceValues, type ExplorerView, type ParamValues } from '../src/explorer/views.js';
 import type { FigureData, Series } from '../src/plots/figure.js';
-import { vegaLiteSpec } from '../src/plots/spec.js';
 import type { RunRequest, WorkerMessage } from './worker.js';
 import { describeKernels } from './shims/wasm.js';
 import { buildControls as buildParamControls, drawFailed, drawSucceeded, resetDrawn, showMessage } from './controls.js';
 import { figureDrawn, overlayLinkEntries, overlaySeries, refreshStored, startOverlays, type Overlay } from './overlays.js';
 import { wireExports } from './exports.js';
 import { plotWidth, renderDescription, specOptions, watchLayout } from './layout.js';
+import { LivePlot, type LivePlotStats } from './render.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -43,10 +42,30 @@ let startupMessage = '';
 /** What the tests (and curious users, from the console) can read. */
 declare global {
   interface Window {
-    ftlab: { figure(): FigureData | null; renderCount(): number; views: string[] };
+    ftlab: {
+      figure(): FigureData | null;
+      renderCount(): number;
+      views: string[];
+      /** vega.View constructions so far (the plot is otherwise updated in place). */
+      viewBuilds(): number;
+      /** Theory computations started in the theory worker. */
+      theoryRuns(): number;
+      /** Milliseconds from the last input event to its painted picture (null before one). */
+      lastLatency(): number | null;
+      /** The live plot's counters and the last picture's timings (web/render.ts). */
+      liveStats(): LivePlotStats;
+    };
   }
 }
-window.ftlab = { figure: () => currentFigure, renderCount: () => renderCount, views: EXPLORER_VIEWS.map((v) => v.id) };
+window.ftlab = {
+  figure: () => currentFigure,
+  renderCount: () => renderCount,
+  views: EXPLORER_VIEWS.map((v) => v.id),
+  viewBuilds: () => live.stats().viewBuilds,
+  theoryRuns: () => live.stats().theoryRuns,
+  lastLatency: () => live.stats().lastLatency,
+  liveStats: () => live.stats(),
+};
 
 // ---------------------------------------------------------------------------------------------------
 // URL state
@@ -135,46 +154,50 @@ function changed(): void {
   scheduleUpdate();
 }
 
-let pending = false;
-function scheduleUpdate(): void {
-  if (pending) return;
-  pending = true;
-  requestAnimationFrame(() => {
-    pending = false;
-    update();
-  });
+// ---------------------------------------------------------------------------------------------------
+// Theory and drawing (web/render.ts: the theory runs in a worker, the plot is updated in place)
+
+/** When the input event being handled happened (the latency the page reports starts there); cleared after it. */
+let inputAt: number | undefined;
+for (const type of ['input', 'change']) {
+  document.addEventListener(
+    type,
+    (e) => {
+      inputAt = e.timeStamp;
+      setTimeout(() => (inputAt = undefined), 0);
+    },
+    { capture: true },
+  );
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Theory and drawing
+const live = new LivePlot({
+  container: $('plot'),
+  extras: (theory) => [...state.simulation, ...overlaySeries(state, theory)],
+  specOptions,
+  onPainted(fig, view, input) {
+    currentFigure = fig;
+    vegaView = view;
+    // the link and the controls' note follow the values drawn, not values a newer input has since set
+    writeUrl();
+    drawSucceeded({ ...state, params: input.params }, typeof fig.provenance.notDrawn === 'string' ? fig.provenance.notDrawn : '');
+    if (startupMessage) showMessage(startupMessage); // the link's problem, once, with the first picture
+    startupMessage = '';
+    renderCount++;
+    $('plot').dataset.renderCount = String(renderCount);
+    $('plot').setAttribute('aria-label', `${fig.title}: ${fig.series.map((s) => s.name).join(', ')}`);
+    figureDrawn();
+  },
+  onError: (text) => drawFailed(state, new Error(text)), // keep the last valid picture (and its link)
+});
+
+/** Redraw for the current state, superseding any pending one (web/render.ts). */
+function scheduleUpdate(): void {
+  update();
+}
 
 function update(): void {
-  let fig: FigureData;
-  try {
-    resolveValues(state.view, state.params, state.choices); // same checks as the CLI, across fields too
-    fig = state.view.theory(state.params, state.choices);
-  } catch (e) {
-    drawFailed(state, e);
-    return; // keep the last valid picture (and its link)
-  }
-  writeUrl();
-  drawSucceeded(state, typeof fig.provenance.notDrawn === 'string' ? fig.provenance.notDrawn : '');
-  fig.series.push(...state.simulation, ...overlaySeries(state, fig));
-  currentFigure = fig;
-  void draw(fig);
-}
-
-async function draw(fig: FigureData): Promise<void> {
-  const compiled = vl.compile(vegaLiteSpec(fig, specOptions()) as unknown as vl.TopLevelSpec).spec;
-  const next = new vega.View(vega.parse(compiled), { renderer: 'svg', container: '#plot', hover: true });
-  vegaView?.finalize();
-  vegaView = next;
-  await next.runAsync();
-  if (vegaView !== next) return;
-  renderCount++;
-  $('plot').dataset.renderCount = String(renderCount);
-  $('plot').setAttribute('aria-label', `${fig.title}: ${fig.series.map((s) => s.name).join(', ')}`);
-  figureDrawn();
+  live.request({ viewId: state.view.id, params: state.params, choices: state.choices, inputAt });
+  inputAt = undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -272,8 +295,6 @@ buildSelectors();
 buildControls();
 wireToolbar();
 startOverlays({ state: () => state, figure: () => currentFigure, redraw: update });
-watchLayout(() => {
-  if (currentFigure) void draw(currentFigure);
-});
+watchLayout(update); // a new width or colour scheme: the same theory (from the plot's recent results), drawn anew
 update();
 if (startupMessage) showMessage(startupMessage);
