@@ -180,8 +180,11 @@ let lastAxesKey = '';
 
 const keyOf = (sweep: string, name: string) => `${sweep}:${name}`;
 
+/** What the link's overlays could not restore: kept in front of the panel's status until the view changes. */
+let linkNote = '';
+
 function status(text: string): void {
-  $('stored-status').textContent = text;
+  $('stored-status').textContent = [linkNote, text].filter(Boolean).join(' ');
 }
 
 function fetchFigure(name: string): Promise<FigureData> {
@@ -339,7 +342,8 @@ async function restorePending(): Promise<void> {
     }
     pending = pending.filter((p) => p !== entry);
   }
-  if (problems.length > 0) status(problems.join(' '));
+  linkNote = problems.join(' ');
+  if (problems.length > 0) status('');
   ctx.redraw();
 }
 
@@ -377,6 +381,7 @@ export function figureDrawn(): void {
 /** A new view: drop the link's pending overlays and offer the sweeps again. */
 export function refreshStored(): void {
   pending = [];
+  linkNote = '';
   void loadSweeps();
 }
 
