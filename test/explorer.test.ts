@@ -70,3 +70,13 @@ describe('explorer views', () => {
     expect(r.results).toHaveLength(2);
   });
 });
+
+describe('explorer texts', () => {
+  it('cite the papers by authors, venue and year, never internal notes', () => {
+    for (const v of EXPLORER_VIEWS) {
+      expect(v.paper, v.id).not.toMatch(/digest|§/);
+      expect(v.paper, v.id).toMatch(/(Shachaf, Brutzkus & Globerson \(NeurIPS 2021\)|Tahir, Ganguli & Rotskoff \(ICML 2025\)|Anguita et al\. \(2026\))/);
+      expect(v.description, v.id).not.toMatch(/digest/);
+    }
+  });
+});

@@ -154,6 +154,16 @@ function figure(view: ExplorerView, params: unknown, series: Series[], plot: Fig
 
 const SHACHAF = 'Shachaf, Brutzkus & Globerson (NeurIPS 2021)';
 
+/**
+ * The citation shown for a theory function: its paper by authors, venue and year, and any third-party source it
+ * names after a ";" (the registry's `paper` text also carries section pointers for the CLI's listing).
+ */
+function citationOf(registryPaper: string): string {
+  const [own, ...others] = registryPaper.split(';').map((part) => part.trim());
+  const paper = /^Shachaf/.test(own) ? SHACHAF : /^Tahir/.test(own) ? TAHIR : /^Anguita/.test(own) ? ANGUITA : own.replace(/,?\s*digest.*$/, '');
+  return [paper, ...others].join('; ');
+}
+
 function shachafProblem(p: ParamValues, n: number): LinearProblemInput {
   return {
     d: p.d,
@@ -461,7 +471,7 @@ function theoryFunctionView(fn: TheoryFunction): ExplorerView {
   );
   return {
     id: `theory:${fn.name}`,
-    paper: fn.paper,
+    paper: citationOf(fn.paper),
     title: `${fn.name}`,
     description: fn.description,
     params,
