@@ -6,19 +6,15 @@
  * that stored results overlay, and that the exports download. Screenshots of each view go to e2e/artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, CLI, launchChromium, startExplorerServer } from './support/explorer.js';
 import { EXPLORER_VIEWS, getView, resolveValues } from '../src/explorer/views.js';
 import type { FigureData } from '../src/plots/figure.js';
 
-const ROOT = join(__dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
-const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
-const CHROMIUM = process.env.FTLAB_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let server: ChildProcess;
 let baseUrl: string;
@@ -26,17 +22,9 @@ let browser: Browser;
 let page: Page;
 
 async function startServe(outDir: string): Promise<string> {
-  server = spawn(process.execPath, [CLI, 'serve', '--out', outDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let text = '';
-    server.stdout!.on('data', (b: Buffer) => {
-      text += b.toString();
-      const m = /ftlab explorer: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(text);
-      if (m) resolve(m[1]);
-    });
-    server.stderr!.on('data', (b: Buffer) => (text += b.toString()));
-    server.on('exit', (code) => reject(new Error(`ftlab serve exited (${code}): ${text}`)));
-  });
+  const started = await startExplorerServer(outDir);
+  server = started.server;
+  return started.url;
 }
 
 const figureOf = (p: Page) => p.evaluate(() => window.ftlab.figure()) as Promise<FigureData>;
@@ -82,13 +70,11 @@ function expectTheoryMatchesUrl(fig: FigureData, url: string): void {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set FTLAB_CHROMIUM`);
-  mkdirSync(ARTIFACTS, { recursive: true });
   const out = mkdtempSync(join(tmpdir(), 'ftlab-e2e-'));
   const r = spawnSync(process.execPath, [CLI, 'reproduce', 'shachaf-linear-risk', '--quick', '--no-png', '--out', out], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`reproduce failed: ${r.stderr}`);
   baseUrl = await startServe(out);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1366, height: 860 }, acceptDownloads: true });
   page.on('pageerror', (e) => {
     throw e;

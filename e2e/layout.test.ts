@@ -6,18 +6,14 @@
  * paper; a dark colour scheme is honoured. Screenshots at 1440×900 and 390×844, light and dark, go to e2e/artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium, startExplorerServer } from './support/explorer.js';
 import { PRESETS } from '../src/experiments/presets/index.js';
 
-const ROOT = join(__dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
-const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
-const CHROMIUM = process.env.FTLAB_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const CURATED = ['shachaf-risk', 'tahir-phase', 'tahir-slice', 'anguita-replica'];
 
 let server: ChildProcess;
@@ -26,17 +22,9 @@ let browser: Browser;
 let page: Page;
 
 async function startServe(outDir: string): Promise<string> {
-  server = spawn(process.execPath, [CLI, 'serve', '--out', outDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let text = '';
-    server.stdout!.on('data', (b: Buffer) => {
-      text += b.toString();
-      const m = /ftlab explorer: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(text);
-      if (m) resolve(m[1]);
-    });
-    server.stderr!.on('data', (b: Buffer) => (text += b.toString()));
-    server.on('exit', (code) => reject(new Error(`ftlab serve exited (${code}): ${text}`)));
-  });
+  const started = await startExplorerServer(outDir);
+  server = started.server;
+  return started.url;
 }
 
 async function open(query: string): Promise<void> {
@@ -54,10 +42,8 @@ const boxes = () =>
   });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set FTLAB_CHROMIUM`);
-  mkdirSync(ARTIFACTS, { recursive: true });
   baseUrl = await startServe(mkdtempSync(join(tmpdir(), 'ftlab-e2e-layout-')));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (e) => {
     throw e;

@@ -6,19 +6,15 @@
  * parameter values, the ftlab version and the link.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, CLI, ROOT, launchChromium, startExplorerServer } from './support/explorer.js';
 import type { FigureData } from '../src/plots/figure.js';
 
-const ROOT = join(__dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
-const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
-const CHROMIUM = process.env.FTLAB_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 /** The stored sweeps' names (they carry the solver and seeds), read from the server. */
 let SHACHAF: string;
@@ -31,17 +27,9 @@ let browser: Browser;
 let page: Page;
 
 async function startServe(outDir: string): Promise<string> {
-  server = spawn(process.execPath, [CLI, 'serve', '--out', outDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let text = '';
-    server.stdout!.on('data', (b: Buffer) => {
-      text += b.toString();
-      const m = /ftlab explorer: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(text);
-      if (m) resolve(m[1]);
-    });
-    server.stderr!.on('data', (b: Buffer) => (text += b.toString()));
-    server.on('exit', (code) => reject(new Error(`ftlab serve exited (${code}): ${text}`)));
-  });
+  const started = await startExplorerServer(outDir);
+  server = started.server;
+  return started.url;
 }
 
 const figureOf = (p: Page) => p.evaluate(() => window.ftlab.figure()) as Promise<FigureData>;
@@ -66,8 +54,6 @@ async function offered(sweep: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set FTLAB_CHROMIUM`);
-  mkdirSync(ARTIFACTS, { recursive: true });
   const out = mkdtempSync(join(tmpdir(), 'ftlab-e2e-overlays-'));
   for (const figure of ['shachaf-linear-risk', 'tahir-lt-phase']) {
     const r = spawnSync(process.execPath, [CLI, 'reproduce', figure, '--quick', '--no-png', '--out', out], { encoding: 'utf8' });
@@ -77,7 +63,7 @@ beforeAll(async () => {
   const sweeps = (await (await fetch(`${baseUrl}api/sweeps`)).json()) as { name: string; spec: { figure: string } }[];
   SHACHAF = sweeps.find((s) => s.spec.figure === 'shachaf-linear-risk')!.name;
   TAHIR = sweeps.find((s) => s.spec.figure === 'tahir-lt-phase')!.name;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
   page.on('pageerror', (e) => {
     throw e;
