@@ -4,7 +4,6 @@
  * same Vega-Lite spec the CLI renders (src/plots/spec.ts; web/render.ts, web/theory-worker.ts). Simulations run in a Web Worker; stored results come from `ftlab serve`'s
  * read-only API. The state lives in the URL, so a link restores the view.
  */
-import type * as vega from 'vega';
 import { EXPLORER_VIEWS, getView, resolveValues, type ChoiceValues, type ExplorerView, type ParamValues } from '../src/explorer/views.js';
 import type { FigureData, Series } from '../src/plots/figure.js';
 import type { RunRequest, WorkerMessage } from './worker.js';
@@ -32,7 +31,6 @@ const groupOf = (v: ExplorerView) => (v.id.startsWith('theory:') ? THEORY_GROUP 
 
 let state: State;
 let currentFigure: FigureData | null = null;
-let vegaView: vega.View | null = null;
 let renderCount = 0;
 let worker: Worker | null = null;
 let runId = 0;
@@ -174,9 +172,8 @@ const live = new LivePlot({
   container: $('plot'),
   extras: (theory) => [...state.simulation, ...overlaySeries(state, theory)],
   specOptions,
-  onPainted(fig, view, input) {
+  onPainted(fig, _view, input) {
     currentFigure = fig;
-    vegaView = view;
     // the link and the controls' note follow the values drawn, not values a newer input has since set
     writeUrl();
     drawSucceeded({ ...state, params: input.params }, typeof fig.provenance.notDrawn === 'string' ? fig.provenance.notDrawn : '');
