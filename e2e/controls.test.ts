@@ -6,25 +6,17 @@
  * the message says which values the picture and the link show. Screenshots go to e2e/artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, launchChromium, startExplorerServer } from './support/explorer.js';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, openExplorer, type ExplorerSession } from './support/explorer.js';
 import { getTheory } from '../src/theory/registry.js';
 
 
-let server: ChildProcess;
+let session: ExplorerSession | undefined;
 let baseUrl: string;
-let browser: Browser;
 let page: Page;
-
-async function startServe(outDir: string): Promise<string> {
-  const started = await startExplorerServer(outDir);
-  server = started.server;
-  return started.url;
-}
 
 const urlParam = (p: Page, name: string) => new URL(p.url()).searchParams.get(`p.${name}`);
 const num = async (p: Page, id: string) => Number(await p.inputValue(id));
@@ -36,17 +28,12 @@ async function open(query: string, timeout = 30_000): Promise<void> {
 }
 
 beforeAll(async () => {
-  baseUrl = await startServe(mkdtempSync(join(tmpdir(), 'ftlab-e2e-controls-')));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (e) => {
-    throw e;
-  });
+  session = await openExplorer(mkdtempSync(join(tmpdir(), 'ftlab-e2e-controls-')));
+  ({ baseUrl, page } = session);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
+  await session?.close();
 });
 
 describe('explorer controls in Chromium', () => {

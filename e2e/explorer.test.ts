@@ -6,26 +6,20 @@
  * that stored results overlay, and that the exports download. Screenshots of each view go to e2e/artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, CLI, launchChromium, startExplorerServer } from './support/explorer.js';
+import { ARTIFACTS, CLI, openExplorer, type ExplorerSession } from './support/explorer.js';
 import { EXPLORER_VIEWS, getView, resolveValues } from '../src/explorer/views.js';
 import type { FigureData } from '../src/plots/figure.js';
 
 
-let server: ChildProcess;
+let session: ExplorerSession | undefined;
 let baseUrl: string;
 let browser: Browser;
 let page: Page;
-
-async function startServe(outDir: string): Promise<string> {
-  const started = await startExplorerServer(outDir);
-  server = started.server;
-  return started.url;
-}
 
 const figureOf = (p: Page) => p.evaluate(() => window.ftlab.figure()) as Promise<FigureData>;
 const renders = (p: Page) => p.evaluate(() => window.ftlab.renderCount());
@@ -73,17 +67,12 @@ beforeAll(async () => {
   const out = mkdtempSync(join(tmpdir(), 'ftlab-e2e-'));
   const r = spawnSync(process.execPath, [CLI, 'reproduce', 'shachaf-linear-risk', '--quick', '--no-png', '--out', out], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`reproduce failed: ${r.stderr}`);
-  baseUrl = await startServe(out);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1366, height: 860 }, acceptDownloads: true });
-  page.on('pageerror', (e) => {
-    throw e;
-  });
+  session = await openExplorer(out, { viewport: { width: 1366, height: 860 }, acceptDownloads: true });
+  ({ baseUrl, browser, page } = session);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
+  await session?.close();
 });
 
 describe('ftlab explorer in Chromium', () => {

@@ -6,26 +6,18 @@
  * paper; a dark colour scheme is honoured. Screenshots at 1440×900 and 390×844, light and dark, go to e2e/artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, launchChromium, startExplorerServer } from './support/explorer.js';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, openExplorer, type ExplorerSession } from './support/explorer.js';
 import { PRESETS } from '../src/experiments/presets/index.js';
 
 const CURATED = ['shachaf-risk', 'tahir-phase', 'tahir-slice', 'anguita-replica'];
 
-let server: ChildProcess;
+let session: ExplorerSession | undefined;
 let baseUrl: string;
-let browser: Browser;
 let page: Page;
-
-async function startServe(outDir: string): Promise<string> {
-  const started = await startExplorerServer(outDir);
-  server = started.server;
-  return started.url;
-}
 
 async function open(query: string): Promise<void> {
   await page.goto(`${baseUrl}?${query}`);
@@ -42,17 +34,12 @@ const boxes = () =>
   });
 
 beforeAll(async () => {
-  baseUrl = await startServe(mkdtempSync(join(tmpdir(), 'ftlab-e2e-layout-')));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (e) => {
-    throw e;
-  });
+  session = await openExplorer(mkdtempSync(join(tmpdir(), 'ftlab-e2e-layout-')));
+  ({ baseUrl, page } = session);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
+  await session?.close();
 });
 
 describe('layout', () => {

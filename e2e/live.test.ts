@@ -7,26 +7,19 @@
  * Screenshots go to e2e/artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, launchChromium, startExplorerServer } from './support/explorer.js';
+import { ARTIFACTS, openExplorer, type ExplorerSession } from './support/explorer.js';
 import { getView, resolveValues } from '../src/explorer/views.js';
 import type { FigureData } from '../src/plots/figure.js';
 
 
-let server: ChildProcess;
+let session: ExplorerSession | undefined;
 let baseUrl: string;
 let browser: Browser;
 let page: Page;
-
-async function startServe(outDir: string): Promise<string> {
-  const started = await startExplorerServer(outDir);
-  server = started.server;
-  return started.url;
-}
 
 const figureOf = (p: Page) => p.evaluate(() => window.ftlab.figure()) as Promise<FigureData>;
 const renders = (p: Page) => p.evaluate(() => window.ftlab.renderCount());
@@ -84,17 +77,12 @@ function expectTheoryMatchesUrl(fig: FigureData, url: string): void {
 }
 
 beforeAll(async () => {
-  baseUrl = await startServe(mkdtempSync(join(tmpdir(), 'ftlab-e2e-live-')));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (e) => {
-    throw e;
-  });
+  session = await openExplorer(mkdtempSync(join(tmpdir(), 'ftlab-e2e-live-')));
+  ({ baseUrl, browser, page } = session);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
+  await session?.close();
 });
 
 describe('a live explorer', () => {

@@ -6,13 +6,13 @@
  * parameter values, the ftlab version and the link.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, CLI, ROOT, launchChromium, startExplorerServer } from './support/explorer.js';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, CLI, ROOT, openExplorer, type ExplorerSession } from './support/explorer.js';
 import type { FigureData } from '../src/plots/figure.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -21,16 +21,9 @@ let SHACHAF: string;
 let TAHIR: string;
 const SIMILAR_FT = 'fine-tune from θ_S (GD) · isotropic · similar θ_S (α=1)';
 
-let server: ChildProcess;
+let session: ExplorerSession | undefined;
 let baseUrl: string;
-let browser: Browser;
 let page: Page;
-
-async function startServe(outDir: string): Promise<string> {
-  const started = await startExplorerServer(outDir);
-  server = started.server;
-  return started.url;
-}
 
 const figureOf = (p: Page) => p.evaluate(() => window.ftlab.figure()) as Promise<FigureData>;
 const storedNames = async (p: Page) => (await figureOf(p)).series.filter((s) => s.name.startsWith('stored: ')).map((s) => s.name);
@@ -59,23 +52,18 @@ beforeAll(async () => {
     const r = spawnSync(process.execPath, [CLI, 'reproduce', figure, '--quick', '--no-png', '--out', out], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`reproduce ${figure} failed: ${r.stderr}`);
   }
-  baseUrl = await startServe(out);
+  session = await openExplorer(out, { viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  ({ baseUrl, page } = session);
   const sweeps = (await (await fetch(`${baseUrl}api/sweeps`)).json()) as { name: string; spec: { figure: string } }[];
   SHACHAF = sweeps.find((s) => s.spec.figure === 'shachaf-linear-risk')!.name;
   TAHIR = sweeps.find((s) => s.spec.figure === 'tahir-lt-phase')!.name;
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-  page.on('pageerror', (e) => {
-    throw e;
-  });
   const api = (r: { url(): string }) => new URL(r.url()).pathname.startsWith('/api/');
   page.on('request', (r) => void (api(r) && inFlight++));
   for (const done of ['requestfinished', 'requestfailed'] as const) page.on(done, (r) => void (api(r) && inFlight--));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
+  await session?.close();
 });
 
 describe('stored overlays', () => {

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /** The repository root. */
 export const ROOT = join(__dirname, '..', '..');
@@ -38,4 +38,32 @@ export function startExplorerServer(outDir: string): Promise<{ server: ChildProc
     server.stderr!.on('data', (b: Buffer) => (text += b.toString()));
     server.on('exit', (code) => reject(new Error(`ftlab serve exited (${code}): ${text}`)));
   });
+}
+
+/** `ftlab serve` on an output folder with Chromium and one page open on it (a page error fails the test). */
+export interface ExplorerSession {
+  baseUrl: string;
+  browser: Browser;
+  page: Page;
+  /** Close the browser and stop the server. */
+  close(): Promise<void>;
+}
+
+/** Serve `outDir`, launch Chromium and open a page with `pageOptions` (default 1440×900). */
+export async function openExplorer(outDir: string, pageOptions: BrowserContextOptions = { viewport: { width: 1440, height: 900 } }): Promise<ExplorerSession> {
+  const { server, url } = await startExplorerServer(outDir);
+  const browser = await launchChromium();
+  const page = await browser.newPage(pageOptions);
+  page.on('pageerror', (e) => {
+    throw e;
+  });
+  return {
+    baseUrl: url,
+    browser,
+    page,
+    async close() {
+      await browser.close();
+      server.kill('SIGTERM');
+    },
+  };
 }
